@@ -1,0 +1,25 @@
+// backprop.h — the whole library in one include.
+//
+// A multilayer perceptron trained by backpropagation, written as the equations read:
+//   forward   z(l) = W(l) a(l-1) + b(l),  a(l) = f(z(l))          one column per sample
+//   backward  delta(l) = (W(l+1)^T delta(l+1)) ⊙ f'(z(l)),  dW(l) = delta(l) a(l-1)^T
+//
+//   #include <backprop/backprop.h>
+//   backprop::Network<double> net(2, {{2, {backprop::Activation::sigmoid}},
+//                                     {1, {backprop::Activation::sigmoid}}}, backprop::Loss::mse);
+//   backprop::initialize(net, backprop::Init::he_normal, 42);
+//   net.forward(x);  net.backward(x, y);  net.gd_step(0.5);
+#pragma once
+
+#include "backprop/activations.h"
+#include "backprop/error.h"
+#include "backprop/gradcheck.h"
+#include "backprop/init.h"
+#include "backprop/io/model_file.h"
+#include "backprop/layers/dense.h"
+#include "backprop/lesson.h"
+#include "backprop/losses.h"
+#include "backprop/network.h"
+#include "backprop/random.h"
+#include "backprop/tensor.h"
+#include "backprop/trace.h"

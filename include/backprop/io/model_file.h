@@ -1,0 +1,37 @@
+// model_file.h — versioned, human-readable, lossless model files (JSON).
+//
+// Version 1:
+//   {"format": "backprop-model", "version": 1, "inputs": 2, "loss": "mse",
+//    "layers": [
+//      {"activation": "sigmoid", "weights": [[0.5, 0.3], [-0.2, 0.8]], "bias": [0.1, -0.1]},
+//      {"activation": "sigmoid", "weights": [[0.6, -0.4]], "bias": [0.2]}]}
+//
+// `weights` is a list of rows, one row per unit (W is units x inputs); leaky_relu layers may carry
+// "alpha". Numbers are written in the shortest form that reads back to the same double, so a
+// save/load round trip is bit-exact. Readers ignore fields they do not know. Loading checks
+// everything (the JSON syntax with line and column, the format name and version, shapes chaining
+// layer to layer, finite numbers, known names) and says exactly what is wrong where.
+// Saving is atomic: a temporary file in the same directory is written, flushed and renamed.
+#pragma once
+
+#include <string>
+
+#include "backprop/network.h"
+
+namespace backprop {
+
+// The model as version-1 JSON text.
+std::string model_to_json(const Network<double>& network);
+// Parses version-1 JSON text; `source` names the file in error messages.
+Network<double> model_from_json(const std::string& text, const std::string& source);
+
+Network<double> load_model(const std::string& path);
+void save_model(const Network<double>& network, const std::string& path);
+
+// Writes `contents` to `path` atomically (temporary file in the same directory, fsync, rename);
+// throws an Error naming the path on any failure, leaving an existing file untouched.
+void write_file_atomically(const std::string& path, const std::string& contents);
+// The whole file; throws an Error naming the path when it cannot be read.
+std::string read_file(const std::string& path);
+
+}  // namespace backprop

@@ -1,0 +1,49 @@
+// losses.h — the loss L of the output layer and its error signal delta_L = dL/dz_L.
+//
+// With m outputs, N samples (columns), output pre-activation z, activation a = f(z), target y:
+//   mse            L = 1/(m N) Σ_ij (a_ij − y_ij)²          dL/da = 2 (a − y) / (m N)
+//                  delta_L = dL/da ⊙ f'(z), or the softmax Jacobian product: any output activation.
+//   bce            L = 1/(m N) Σ_ij −(y log a + (1 − y) log(1 − a)), a = σ(z) (sigmoid output only)
+//                  computed from the logit as softplus(z) − y z, so it is finite for any z;
+//                  delta_L = (σ(z) − y) / (m N).
+//   cross_entropy  L = 1/N Σ_j −Σ_i y_ij log softmax(z)_ij (softmax output only), with
+//                  log softmax(z)_i = z_i − logsumexp(z); delta_L = (softmax(z) Σ_i y_i − y) / N,
+//                  which is softmax(z) − y over N for one-hot or soft targets (columns summing to
+//                  1).
+//
+// Only the loss divides by the batch size: every gradient downstream is a plain sum.
+#pragma once
+
+#include <string>
+
+#include "backprop/activations.h"
+#include "backprop/tensor.h"
+
+namespace backprop {
+
+enum class Loss { mse, bce, cross_entropy };
+
+// "mse", "bce", "cross_entropy".
+std::string to_string(Loss loss);
+// Inverse of to_string; throws a usage Error listing the known names.
+Loss loss_from_string(const std::string& name);
+
+// Throws a usage Error if `loss` cannot be computed on an output layer with activation `output`
+// (bce needs a sigmoid output, cross_entropy a softmax output; mse takes any).
+void check_loss_pairing(Loss loss, Activation output);
+
+// L for the output layer's z and a = f(z) against targets y (all m x N).
+template <typename S>
+S loss_value(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const Matrix<S>& a,
+             const Matrix<S>& y);
+
+// delta_L = dL/dz of the output layer (m x N).
+template <typename S>
+void loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const Matrix<S>& a,
+                const Matrix<S>& y, Matrix<S>& delta);
+
+// dL/da, for teaching traces (for bce it is infinite where a saturates to exactly 0 or 1).
+template <typename S>
+void loss_gradient_wrt_output(Loss loss, const Matrix<S>& a, const Matrix<S>& y, Matrix<S>& dL_da);
+
+}  // namespace backprop

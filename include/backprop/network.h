@@ -1,0 +1,101 @@
+// network.h — a multilayer perceptron: layers, the cached forward pass, and backpropagation.
+//
+//   forward   a(0) = x;  for l = 1..L:  z(l) = W(l) a(l-1) + b(l),  a(l) = f(l)(z(l))   (stored)
+//   loss      L = loss(a(L), y)                                     (see losses.h)
+//   backward  delta(L) = dL/dz(L)
+//             for l = L..1:   dW(l) = delta(l) a(l-1)ᵀ,   db(l) = Σ_samples delta(l)
+//                             delta(l-1) = (W(l)ᵀ delta(l)) ⊙ f'(l-1)(z(l-1))
+//             dL/dx = W(1)ᵀ delta(1)
+//
+// One column is one sample. Any depth works, including no hidden layer (inputs straight to the
+// outputs: logistic or softmax regression) and layers of a single unit. The network owns its
+// layers (each owns W, b, dW, db) and the cached z, a, delta of the last forward/backward pass.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "backprop/activations.h"
+#include "backprop/layers/dense.h"
+#include "backprop/losses.h"
+#include "backprop/tensor.h"
+
+namespace backprop {
+
+// One layer of an architecture: how many units and which activation.
+struct LayerSpec {
+  int units = 1;
+  ActivationSpec activation;
+};
+
+template <typename S>
+class Network {
+ public:
+  Network() = default;
+  // Zero-initialised parameters (see init.h for random ones). Throws a usage Error for an
+  // empty architecture, a non-positive size, or a loss that cannot pair with the output layer.
+  Network(int inputs, const std::vector<LayerSpec>& layers, Loss loss);
+
+  int inputs() const { return inputs_; }
+  int outputs() const;
+  std::size_t depth() const { return layers_.size(); }  // number of weight layers
+  Loss loss() const { return loss_; }
+  std::size_t parameter_count() const;
+
+  DenseLayer<S>& layer(std::size_t l) { return layers_.at(l); }
+  const DenseLayer<S>& layer(std::size_t l) const { return layers_.at(l); }
+  std::vector<DenseLayer<S>>& layers() { return layers_; }
+  const std::vector<DenseLayer<S>>& layers() const { return layers_; }
+
+  // Forward pass over the columns of x (inputs x N); stores z(l), a(l); returns a(L).
+  const Matrix<S>& forward(const Matrix<S>& x);
+  // L of the last forward pass against targets y (outputs x N).
+  S loss_value(const Matrix<S>& y) const;
+  // Backpropagation after forward(x): assigns every layer's dW, db and the input gradient.
+  void backward(const Matrix<S>& x, const Matrix<S>& y);
+  // Plain gradient descent on the gradients of the last backward: W ← W − lr dW, b ← b − lr db.
+  void gd_step(S lr);
+
+  // Caches of the last pass, layer l = 0..depth()-1 (the lesson's layer l+1).
+  const Matrix<S>& z(std::size_t l) const { return z_.at(l); }
+  const Matrix<S>& a(std::size_t l) const { return a_.at(l); }
+  const Matrix<S>& delta(std::size_t l) const { return delta_.at(l); }
+  const Matrix<S>& input_gradient() const { return dx_; }  // dL/dx (inputs x N)
+
+  // The same network (parameters, not caches) in another precision.
+  template <typename T>
+  Network<T> cast() const;
+
+  // Throws an Error naming the layer when shapes do not chain, or the loss does not pair.
+  void validate() const;
+
+ private:
+  void check_batch(const Matrix<S>& x, const char* what, Eigen::Index rows) const;
+
+  int inputs_ = 0;
+  Loss loss_ = Loss::mse;
+  std::vector<DenseLayer<S>> layers_;
+  std::vector<Matrix<S>> z_, a_, delta_;
+  Matrix<S> pulled_back_;  // Wᵀ delta of the layer above: dL/da of the layer below
+  Matrix<S> dx_;
+};
+
+template <typename S>
+template <typename T>
+Network<T> Network<S>::cast() const {
+  std::vector<LayerSpec> specs;
+  for (const DenseLayer<S>& layer : layers_)
+    specs.push_back({static_cast<int>(layer.units()), layer.activation});
+  Network<T> out(inputs_, specs, loss_);
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    out.layer(l).W = layers_[l].W.template cast<T>();
+    out.layer(l).b = layers_[l].b.template cast<T>();
+  }
+  return out;
+}
+
+extern template class Network<float>;
+extern template class Network<double>;
+
+}  // namespace backprop

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for backprop and builds it: installs the Debian packages the
+# build and the tests need (only those missing; safe to run again), configures and builds into
+# build/. The tool is then build/backprop.
+#
+#   ./setup.sh                 install what is missing, configure, build
+#   BUILD_TYPE=Debug ./setup.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+  build-essential cmake pkg-config   # compiler and build
+  libeigen3-dev                      # linear algebra (Eigen 3.4)
+  nlohmann-json3-dev                 # model files and JSON output
+  libcli11-dev                       # command-line parsing
+  libfmt-dev                         # formatting
+  libgtest-dev libgmock-dev          # unit tests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" > /dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" > /dev/null
+cmake --build build -j"$(nproc)"
+echo "setup: done; the tool is build/backprop"

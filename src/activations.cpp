@@ -1,0 +1,153 @@
+#include "backprop/activations.h"
+
+#include <cmath>
+
+#include "backprop/error.h"
+
+namespace backprop {
+
+std::string to_string(Activation kind) {
+  switch (kind) {
+    case Activation::sigmoid:
+      return "sigmoid";
+    case Activation::tanh:
+      return "tanh";
+    case Activation::relu:
+      return "relu";
+    case Activation::leaky_relu:
+      return "leaky_relu";
+    case Activation::linear:
+      return "linear";
+    case Activation::softmax:
+      return "softmax";
+  }
+  return "?";
+}
+
+Activation activation_from_string(const std::string& name) {
+  for (Activation kind : {Activation::sigmoid, Activation::tanh, Activation::relu,
+                          Activation::leaky_relu, Activation::linear, Activation::softmax}) {
+    if (name == to_string(kind)) return kind;
+  }
+  throw usage_error("unknown activation '" + name +
+                    "' (expected one of: sigmoid, tanh, relu, leaky_relu, linear, softmax)");
+}
+
+bool is_elementwise(Activation kind) { return kind != Activation::softmax; }
+
+template <typename S>
+S sigmoid(S z) {
+  // Both branches only ever take e^x of x <= 0, so nothing overflows.
+  if (z >= 0) return S(1) / (S(1) + std::exp(-z));
+  const S e = std::exp(z);
+  return e / (S(1) + e);
+}
+
+template <typename S>
+S softplus(S z) {
+  return std::max(z, S(0)) + std::log1p(std::exp(-std::abs(z)));
+}
+
+template <typename S>
+void activation_forward(const ActivationSpec& f, const Matrix<S>& z, Matrix<S>& a) {
+  a.resize(z.rows(), z.cols());
+  switch (f.kind) {
+    case Activation::sigmoid:
+      a = z.unaryExpr([](S v) { return sigmoid(v); });
+      break;
+    case Activation::tanh:
+      a = z.array().tanh().matrix();
+      break;
+    case Activation::relu:
+      a = z.array().max(S(0)).matrix();
+      break;
+    case Activation::leaky_relu: {
+      const S alpha = static_cast<S>(f.alpha);
+      a = (z.array() > S(0)).select(z.array(), alpha * z.array()).matrix();
+      break;
+    }
+    case Activation::linear:
+      a = z;
+      break;
+    case Activation::softmax:
+      // Shift each column by its maximum: e^{z - max} <= 1, and softmax is shift-invariant.
+      for (Eigen::Index j = 0; j < z.cols(); ++j) {
+        const S shift = z.col(j).maxCoeff();
+        a.col(j) = (z.col(j).array() - shift).exp().matrix();
+        a.col(j) /= a.col(j).sum();
+      }
+      break;
+  }
+}
+
+template <typename S>
+void activation_derivative(const ActivationSpec& f, const Matrix<S>& z, const Matrix<S>& a,
+                           Matrix<S>& fprime) {
+  fprime.resize(z.rows(), z.cols());
+  switch (f.kind) {
+    case Activation::sigmoid:
+      fprime = (a.array() * (S(1) - a.array())).matrix();
+      break;
+    case Activation::tanh:
+      fprime = (S(1) - a.array().square()).matrix();
+      break;
+    case Activation::relu:
+      fprime = (z.array() > S(0)).template cast<S>().matrix();
+      break;
+    case Activation::leaky_relu:
+      fprime = (z.array() > S(0))
+                   .select(Matrix<S>::Ones(z.rows(), z.cols()).array(),
+                           Matrix<S>::Constant(z.rows(), z.cols(), static_cast<S>(f.alpha)).array())
+                   .matrix();
+      break;
+    case Activation::linear:
+      fprime.setOnes();
+      break;
+    case Activation::softmax:
+      throw Error("internal: softmax has no element-wise derivative; use activation_backward");
+  }
+}
+
+template <typename S>
+void activation_backward(const ActivationSpec& f, const Matrix<S>& z, const Matrix<S>& a,
+                         const Matrix<S>& g, Matrix<S>& delta) {
+  delta.resize(z.rows(), z.cols());
+  switch (f.kind) {
+    case Activation::sigmoid:
+      delta = (g.array() * a.array() * (S(1) - a.array())).matrix();
+      break;
+    case Activation::tanh:
+      delta = (g.array() * (S(1) - a.array().square())).matrix();
+      break;
+    case Activation::relu:
+      delta = (z.array() > S(0)).select(g.array(), S(0)).matrix();
+      break;
+    case Activation::leaky_relu:
+      delta = (z.array() > S(0)).select(g.array(), static_cast<S>(f.alpha) * g.array()).matrix();
+      break;
+    case Activation::linear:
+      delta = g;
+      break;
+    case Activation::softmax:
+      // delta_i = Σ_k (∂a_k/∂z_i) g_k = a_i (g_i − Σ_k a_k g_k), one column at a time.
+      for (Eigen::Index j = 0; j < z.cols(); ++j) {
+        const S a_dot_g = a.col(j).dot(g.col(j));
+        delta.col(j) = (a.col(j).array() * (g.col(j).array() - a_dot_g)).matrix();
+      }
+      break;
+  }
+}
+
+#define BACKPROP_INSTANTIATE(S)                                                                   \
+  template S sigmoid<S>(S);                                                                       \
+  template S softplus<S>(S);                                                                      \
+  template void activation_forward<S>(const ActivationSpec&, const Matrix<S>&, Matrix<S>&);       \
+  template void activation_derivative<S>(const ActivationSpec&, const Matrix<S>&,                 \
+                                         const Matrix<S>&, Matrix<S>&);                           \
+  template void activation_backward<S>(const ActivationSpec&, const Matrix<S>&, const Matrix<S>&, \
+                                       const Matrix<S>&, Matrix<S>&);
+BACKPROP_INSTANTIATE(float)
+BACKPROP_INSTANTIATE(double)
+#undef BACKPROP_INSTANTIATE
+
+}  // namespace backprop

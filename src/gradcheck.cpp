@@ -1,0 +1,153 @@
+#include "backprop/gradcheck.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "backprop/error.h"
+
+namespace backprop {
+
+bool GradCheckReport::passed() const {
+  return std::all_of(tensors.begin(), tensors.end(),
+                     [](const GradCheckTensor& t) { return t.passed; });
+}
+
+std::vector<Matrix<double>> analytical_gradients(const Network<double>& network) {
+  std::vector<Matrix<double>> grads;
+  for (const DenseLayer<double>& layer : network.layers()) {
+    grads.push_back(layer.dW);
+    grads.push_back(layer.db);
+  }
+  grads.push_back(network.input_gradient());
+  return grads;
+}
+
+GradCheckReport gradient_check(Network<double>& network, const Matrix<double>& x,
+                               const Matrix<double>& y, const GradCheckOptions& options) {
+  network.forward(x);
+  network.backward(x, y);
+  return compare_with_numerical(network, x, y, analytical_gradients(network), options);
+}
+
+namespace {
+
+// L at the current parameters and input.
+double loss_at(Network<double>& network, const Matrix<double>& x, const Matrix<double>& y) {
+  network.forward(x);
+  return network.loss_value(y);
+}
+
+// Central difference for every entry of `p` (a parameter or the input, perturbed in place).
+template <typename Tensor>
+Matrix<double> central_differences(Tensor& p, Network<double>& network, const Matrix<double>& x,
+                                   const Matrix<double>& y, const GradCheckOptions& options) {
+  const double h = options.epsilon;
+  Matrix<double> numerical(p.rows(), p.cols());
+  for (Eigen::Index j = 0; j < p.cols(); ++j) {
+    for (Eigen::Index i = 0; i < p.rows(); ++i) {
+      const double original = p(i, j);
+      // L with this one entry moved by k·h
+      auto loss_moved = [&](double k) {
+        p(i, j) = original + k * h;
+        return loss_at(network, x, y);
+      };
+      if (options.order == 4) {
+        // Differences first: a parameter with no effect then gives exactly 0.
+        const double near_side = loss_moved(1) - loss_moved(-1);
+        const double far_side = loss_moved(2) - loss_moved(-2);
+        numerical(i, j) = (8 * near_side - far_side) / (12 * h);
+      } else {
+        numerical(i, j) = (loss_moved(1) - loss_moved(-1)) / (2 * h);
+      }
+      p(i, j) = original;
+    }
+  }
+  return numerical;
+}
+
+GradCheckTensor compare(const std::string& name, const Matrix<double>& analytical,
+                        const Matrix<double>& numerical, double tolerance) {
+  GradCheckTensor t;
+  t.name = name;
+  t.rows = numerical.rows();
+  t.cols = numerical.cols();
+  t.analytical = analytical;
+  t.numerical = numerical;
+  if (analytical.rows() != numerical.rows() || analytical.cols() != numerical.cols())
+    throw Error("gradient " + name + " has shape " + std::to_string(analytical.rows()) + "x" +
+                std::to_string(analytical.cols()) + ", expected " +
+                std::to_string(numerical.rows()) + "x" + std::to_string(numerical.cols()));
+  const Eigen::ArrayXXd diff = (analytical - numerical).array().abs();
+  const Eigen::ArrayXXd denom = (analytical.array().abs() + numerical.array().abs()).max(1e-8);
+  t.max_abs_diff = diff.size() ? diff.maxCoeff() : 0.0;
+  t.max_rel_error = diff.size() ? (diff / denom).maxCoeff() : 0.0;
+  // NaN anywhere fails the check (a NaN comparison is false).
+  t.passed = t.max_rel_error < tolerance && analytical.allFinite();
+  return t;
+}
+
+}  // namespace
+
+GradCheckReport compare_with_numerical(Network<double>& network, const Matrix<double>& x,
+                                       const Matrix<double>& y,
+                                       const std::vector<Matrix<double>>& analytical,
+                                       const GradCheckOptions& options) {
+  const std::size_t expected = 2 * network.depth() + 1;
+  if (analytical.size() != expected)
+    throw Error("expected " + std::to_string(expected) + " gradient tensors, found " +
+                std::to_string(analytical.size()));
+  if (options.order != 2 && options.order != 4)
+    throw usage_error("gradient check order must be 2 or 4, found " +
+                      std::to_string(options.order));
+  if (!(options.epsilon > 0)) throw usage_error("gradient check epsilon must be positive");
+  GradCheckReport report;
+  report.options = options;
+  report.loss = loss_at(network, x, y);
+  for (std::size_t l = 0; l < network.depth(); ++l) {
+    DenseLayer<double>& layer = network.layer(l);
+    const std::string n = std::to_string(l + 1);
+    report.tensors.push_back(compare("W" + n, analytical[2 * l],
+                                     central_differences(layer.W, network, x, y, options),
+                                     options.tolerance));
+    report.tensors.push_back(compare("b" + n, analytical[2 * l + 1],
+                                     central_differences(layer.b, network, x, y, options),
+                                     options.tolerance));
+  }
+  if (options.check_input) {
+    Matrix<double> x_copy = x;
+    report.tensors.push_back(compare("x", analytical.back(),
+                                     central_differences(x_copy, network, x_copy, y, options),
+                                     options.tolerance));
+  }
+  for (const GradCheckTensor& t : report.tensors)
+    report.max_rel_error = std::max(report.max_rel_error, t.max_rel_error);
+  network.forward(x);  // leave the caches as they were: the pass on the unperturbed input
+  return report;
+}
+
+std::string format_report(const GradCheckReport& report) {
+  std::string out;
+  char line[256];
+  for (const GradCheckTensor& t : report.tensors) {
+    std::snprintf(line, sizeof line, "Checking %s (shape %ldx%ld):\n", t.name.c_str(),
+                  static_cast<long>(t.rows), static_cast<long>(t.cols));
+    out += line;
+    std::snprintf(line, sizeof line, "  Max absolute diff:  %.2e\n", t.max_abs_diff);
+    out += line;
+    std::snprintf(line, sizeof line, "  Max relative error: %.2e\n", t.max_rel_error);
+    out += line;
+    out += t.passed ? "  \u2713 PASSED\n"
+                    : "  \u2717 FAILED \u2014 check the backprop implementation!\n";
+  }
+  std::snprintf(line, sizeof line,
+                "Overall max relative error: %.2e (tolerance %.0e, epsilon %.0e, order %d)\n",
+                report.max_rel_error, report.options.tolerance, report.options.epsilon,
+                report.options.order);
+  out += line;
+  out += report.passed() ? "\u2713 All gradients verified!\n"
+                         : "\u2717 Some gradients are incorrect!\n";
+  return out;
+}
+
+}  // namespace backprop

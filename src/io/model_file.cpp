@@ -1,0 +1,260 @@
+#include "backprop/io/model_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "backprop/error.h"
+
+namespace backprop {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+std::string number(double v) { return Json(v).dump(); }  // shortest round-trip form
+
+std::string row_text(const Matrix<double>& W, Eigen::Index i) {
+  std::string s = "[";
+  for (Eigen::Index j = 0; j < W.cols(); ++j) s += (j ? ", " : "") + number(W(i, j));
+  return s + "]";
+}
+
+}  // namespace
+
+std::string model_to_json(const Network<double>& network) {
+  network.validate();
+  std::string out = "{\"format\": \"backprop-model\", \"version\": 1, \"inputs\": " +
+                    std::to_string(network.inputs()) + ", \"loss\": \"" +
+                    to_string(network.loss()) + "\",\n \"layers\": [";
+  for (std::size_t l = 0; l < network.depth(); ++l) {
+    const DenseLayer<double>& layer = network.layer(l);
+    out += (l ? ",\n  " : "\n  ");
+    out += "{\"activation\": \"" + to_string(layer.activation.kind) + "\"";
+    if (layer.activation.kind == Activation::leaky_relu)
+      out += ", \"alpha\": " + number(layer.activation.alpha);
+    out += ",\n   \"weights\": [";
+    for (Eigen::Index i = 0; i < layer.W.rows(); ++i)
+      out += (i ? ",\n               " : "") + row_text(layer.W, i);
+    out += "],\n   \"bias\": [";
+    for (Eigen::Index i = 0; i < layer.b.size(); ++i) out += (i ? ", " : "") + number(layer.b(i));
+    out += "]}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+namespace {
+
+// Checks made while reading: each failure names the source and the JSON path.
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    throw Error(source_ + ": " + (where.empty() ? "" : where + ": ") + what);
+  }
+
+  static std::string found(const Json& v) {
+    std::string text = v.dump();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return std::string(v.type_name()) + " " + text;
+  }
+
+  const Json& field(const Json& object, const std::string& where, const char* key) const {
+    auto it = object.find(key);
+    if (it == object.end()) fail(where, std::string("missing field \"") + key + "\"");
+    return *it;
+  }
+
+  std::string string(const Json& v, const std::string& where) const {
+    if (!v.is_string()) fail(where, "expected a string, found " + found(v));
+    return v.get<std::string>();
+  }
+
+  double finite(const Json& v, const std::string& where) const {
+    if (!v.is_number()) fail(where, "expected a number, found " + found(v));
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) fail(where, "expected a finite number, found " + v.dump());
+    return d;
+  }
+
+  long positive_integer(const Json& v, const std::string& where) const {
+    if (!v.is_number_integer() || v.get<long long>() <= 0 || v.get<long long>() > (1 << 24))
+      fail(where, "expected a positive integer, found " + found(v));
+    return static_cast<long>(v.get<long long>());
+  }
+
+  const Json& array(const Json& v, const std::string& where) const {
+    if (!v.is_array()) fail(where, "expected a list, found " + found(v));
+    return v;
+  }
+
+ private:
+  std::string source_;
+};
+
+// "line L, column C" of a byte offset into the text (1-based).
+std::string line_column(const std::string& text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+}  // namespace
+
+Network<double> model_from_json(const std::string& text, const std::string& source) {
+  Json doc;
+  try {
+    doc = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // e.byte is 1-based and points just past the offending character.
+    std::string what = e.what();
+    const std::size_t cut = what.find("syntax error");
+    throw Error(source + ":" + line_column(text, e.byte ? e.byte - 1 : 0) + ": not valid JSON (" +
+                (cut == std::string::npos ? what : what.substr(cut)) + ")");
+  } catch (const Json::exception& e) {
+    // Raised while parsing numbers, e.g. "number overflow parsing '1e999'".
+    std::string what = e.what();
+    const std::size_t cut = what.find("] ");
+    throw Error(source + ": not a valid model file (" +
+                (cut == std::string::npos ? what : what.substr(cut + 2)) + ")");
+  }
+  Reader r(source);
+  if (!doc.is_object()) r.fail("", "expected a JSON object, found " + Reader::found(doc));
+  const std::string format = r.string(r.field(doc, "", "format"), "format");
+  if (format != "backprop-model")
+    r.fail("format", "expected \"backprop-model\", found \"" + format + "\"");
+  const Json& version = r.field(doc, "", "version");
+  if (!version.is_number_integer() || version.get<long long>() != 1)
+    r.fail("version", "this build reads version 1, found " + version.dump());
+  const long inputs = r.positive_integer(r.field(doc, "", "inputs"), "inputs");
+  const std::string loss_name = r.string(r.field(doc, "", "loss"), "loss");
+  Loss loss;
+  try {
+    loss = loss_from_string(loss_name);
+  } catch (const Error& e) {
+    r.fail("loss", e.what());
+  }
+  const Json& layers = r.array(r.field(doc, "", "layers"), "layers");
+  if (layers.empty()) r.fail("layers", "expected at least one layer, found an empty list");
+
+  std::vector<LayerSpec> specs;
+  std::vector<Matrix<double>> weights;
+  std::vector<Vector<double>> biases;
+  long fan_in = inputs;
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const std::string at = "layers[" + std::to_string(l) + "]";
+    const Json& layer = layers[l];
+    if (!layer.is_object()) r.fail(at, "expected an object, found " + Reader::found(layer));
+    LayerSpec spec;
+    const std::string act = r.string(r.field(layer, at, "activation"), at + ".activation");
+    try {
+      spec.activation.kind = activation_from_string(act);
+    } catch (const Error& e) {
+      r.fail(at + ".activation", e.what());
+    }
+    if (auto alpha = layer.find("alpha"); alpha != layer.end())
+      spec.activation.alpha = r.finite(*alpha, at + ".alpha");
+    const Json& W = r.array(r.field(layer, at, "weights"), at + ".weights");
+    if (W.empty()) r.fail(at + ".weights", "expected at least one row (one per unit), found none");
+    Matrix<double> w(static_cast<Eigen::Index>(W.size()), fan_in);
+    for (std::size_t i = 0; i < W.size(); ++i) {
+      const std::string row_at = at + ".weights[" + std::to_string(i) + "]";
+      const Json& row = r.array(W[i], row_at);
+      if (static_cast<long>(row.size()) != fan_in)
+        r.fail(row_at, "expected " + std::to_string(fan_in) + " weights (" +
+                           (l == 0 ? std::string("the model's inputs")
+                                   : "the units of layers[" + std::to_string(l - 1) + "]") +
+                           "), found " + std::to_string(row.size()));
+      for (std::size_t j = 0; j < row.size(); ++j)
+        w(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+            r.finite(row[j], row_at + "[" + std::to_string(j) + "]");
+    }
+    const Json& B = r.array(r.field(layer, at, "bias"), at + ".bias");
+    if (B.size() != W.size())
+      r.fail(at + ".bias", "expected " + std::to_string(W.size()) +
+                               " entries (one per unit, as rows of weights), found " +
+                               std::to_string(B.size()));
+    Vector<double> b(static_cast<Eigen::Index>(B.size()));
+    for (std::size_t i = 0; i < B.size(); ++i)
+      b(static_cast<Eigen::Index>(i)) = r.finite(B[i], at + ".bias[" + std::to_string(i) + "]");
+    spec.units = static_cast<int>(W.size());
+    specs.push_back(spec);
+    weights.push_back(std::move(w));
+    biases.push_back(std::move(b));
+    fan_in = spec.units;
+  }
+  Network<double> network;
+  try {
+    network = Network<double>(static_cast<int>(inputs), specs, loss);
+  } catch (const Error& e) {
+    r.fail("", e.what());
+  }
+  for (std::size_t l = 0; l < specs.size(); ++l) {
+    network.layer(l).W = std::move(weights[l]);
+    network.layer(l).b = std::move(biases[l]);
+  }
+  return network;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw Error(path + ": read error (" + std::strerror(errno) + ")");
+  return buffer.str();
+}
+
+Network<double> load_model(const std::string& path) {
+  return model_from_json(read_file(path), path);
+}
+
+void save_model(const Network<double>& network, const std::string& path) {
+  write_file_atomically(path, model_to_json(network));
+}
+
+void write_file_atomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
+  std::size_t done = 0;
+  while (done < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error(path + ": write failed (" + std::strerror(err) + ")");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error(path + ": write failed (" + std::strerror(err) + ")");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error(path + ": cannot replace (" + std::strerror(err) + ")");
+  }
+}
+
+}  // namespace backprop

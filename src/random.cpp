@@ -1,0 +1,45 @@
+#include "backprop/random.h"
+
+#include <cmath>
+
+namespace backprop {
+
+double Random::uniform() {
+  const std::uint32_t a = next_u32() >> 5;  // 27 bits
+  const std::uint32_t b = next_u32() >> 6;  // 26 bits
+  return (a * 67108864.0 + b) / 9007199254740992.0;
+}
+
+double Random::normal() {
+  if (has_cached_normal_) {
+    has_cached_normal_ = false;
+    return cached_normal_;
+  }
+  double x1, x2, r2;
+  do {
+    x1 = 2.0 * uniform() - 1.0;
+    x2 = 2.0 * uniform() - 1.0;
+    r2 = x1 * x1 + x2 * x2;
+  } while (r2 >= 1.0 || r2 == 0.0);
+  const double f = std::sqrt(-2.0 * std::log(r2) / r2);
+  cached_normal_ = f * x1;
+  has_cached_normal_ = true;
+  return f * x2;
+}
+
+std::uint64_t Random::interval(std::uint64_t n) {
+  if (n == 0) return 0;
+  std::uint64_t mask = n;
+  for (int shift = 1; shift < 64; shift *= 2) mask |= mask >> shift;
+  std::uint64_t value;
+  if (n <= 0xffffffffULL) {
+    do value = next_u32() & mask;
+    while (value > n);
+  } else {
+    do value = ((static_cast<std::uint64_t>(next_u32()) << 32) | next_u32()) & mask;
+    while (value > n);
+  }
+  return value;
+}
+
+}  // namespace backprop
