@@ -1,0 +1,72 @@
+// optimizers.h — update rules that turn the gradients of the last backward pass into a step.
+//
+// With g = dL/dp of one parameter tensor p (weight decay wd adds wd·W to the g of weights only):
+//   sgd       p ← p − lr·g
+//   momentum  v ← μ·v + g (v starts at 0);  p ← p − lr·v          nesterov: p ← p − lr·(g + μ·v)
+//   adam      m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  t ← t + 1 (once per step)
+//             p ← p − lr·m̂ / (√v̂ + ε)  with m̂ = m/(1−β1^t), v̂ = v/(1−β2^t)
+//   rprop     iRPROP−: per element, s = sign(g·g_prev); s > 0: Δ ← min(1.2·Δ, Δmax);
+//             s < 0: Δ ← max(0.5·Δ, Δmin) and g ← 0;  p ← p − sign(g)·Δ;  g_prev ← g
+// These are PyTorch's SGD (dampening 0), Adam and Rprop, step for step. The optimizer holds
+// references to the network's layers and its own state; step() advances t exactly once.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "backprop/network.h"
+
+namespace backprop {
+
+enum class OptimizerKind { sgd, momentum, adam, rprop };
+
+std::string to_string(OptimizerKind kind);
+// "sgd" (or "gd"), "momentum", "adam", "rprop"; throws a usage Error listing the names.
+OptimizerKind optimizer_from_string(const std::string& name);
+
+struct OptimizerOptions {
+  OptimizerKind kind = OptimizerKind::sgd;
+  double lr = 0.1;        // rprop: the initial step Δ0
+  double momentum = 0.9;  // μ
+  bool nesterov = false;
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+  double weight_decay = 0.0;  // L2 on weights (not biases); not with rprop
+  double rprop_increase = 1.2, rprop_decrease = 0.5;
+  double rprop_delta_min = 1e-6, rprop_delta_max = 50.0;
+
+  // Throws a usage Error naming the option when a value is out of range.
+  void validate() const;
+};
+
+template <typename S>
+class Optimizer {
+ public:
+  Optimizer(Network<S>& network, const OptimizerOptions& options);
+
+  // One update of every W and b from the dW and db of the last backward pass.
+  void step();
+  long steps() const { return t_; }
+  const OptimizerOptions& options() const { return options_; }
+
+  // The state, one entry per parameter tensor (W1, b1, W2, ...), for checkpoints.
+  struct TensorState {
+    Matrix<S> first;   // momentum: v; adam: m; rprop: g_prev
+    Matrix<S> second;  // adam: v; rprop: Δ
+  };
+  std::vector<TensorState>& state() { return state_; }
+  void set_steps(long t) { t_ = t; }
+
+ private:
+  template <typename Param, typename Grad>
+  void update(Param& p, const Grad& g, TensorState& s, bool is_weight);
+
+  Network<S>* network_;
+  OptimizerOptions options_;
+  std::vector<TensorState> state_;
+  long t_ = 0;
+};
+
+extern template class Optimizer<float>;
+extern template class Optimizer<double>;
+
+}  // namespace backprop

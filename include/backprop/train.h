@@ -1,0 +1,82 @@
+// train.h — the training loop: forward, loss, backward, optimizer step, and nothing else.
+//
+//   for epoch = 1..E:
+//     for each mini-batch (x_B, y_B) (the whole set when batch_size is 0, the lesson's way):
+//       a = forward(x_B);  L_B = loss(a, y_B);  backward(x_B, y_B);  optimizer.step()
+//     record the epoch's loss: the size-weighted mean of the L_B, each taken before its update
+//     (for full-batch training exactly the lesson's loss_history), and accuracy from the same a
+//     then, with validation data, its loss and accuracy after the epoch's updates
+//
+// Mini-batches are reshuffled every epoch from the seed (NumPy's legacy shuffle), or taken in
+// file order (consecutive columns, the last batch smaller). Subnormal floats are flushed to zero
+// while training. Same seed, data and settings give a bit-identical model on the same build.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <vector>
+
+#include "backprop/network.h"
+#include "backprop/optimizers.h"
+
+namespace backprop {
+
+struct TrainOptions {
+  int epochs = 1000;
+  int batch_size = 0;           // 0: full batch
+  bool shuffle = true;          // reshuffle mini-batches every epoch (ignored for full batch)
+  std::uint32_t seed = 42;      // of the shuffles
+  bool classification = false;  // also report accuracy
+  int patience = 0;             // early stopping after this many epochs without a better
+                                // validation loss (training loss without validation); 0 = off
+  OptimizerOptions optimizer;
+};
+
+struct EpochRecord {
+  int epoch = 0;  // 0-based, as the lesson prints
+  double loss = 0;
+  double accuracy = std::numeric_limits<double>::quiet_NaN();  // fraction in [0, 1]
+  double val_loss = std::numeric_limits<double>::quiet_NaN();
+  double val_accuracy = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct TrainResult {
+  std::vector<EpochRecord> history;
+  int best_epoch = -1;  // with early stopping: the epoch whose model was kept
+  bool stopped_early = false;
+  bool interrupted = false;  // the callback asked to stop
+};
+
+// Called after every epoch; return false to stop training.
+using EpochCallback = std::function<bool(const EpochRecord&)>;
+
+// Fraction of samples classified right: a single output is thresholded at 0.5 against y > 0.5;
+// several outputs compare the argmax of a with the argmax of y.
+template <typename S>
+double accuracy(const Matrix<S>& a, const Matrix<S>& y);
+
+// Trains `network` in place on (x, y), samples as columns. Throws an Error naming the epoch when
+// the loss becomes non-finite (divergence).
+template <typename S>
+TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
+                  const TrainOptions& options, const Matrix<S>* x_val = nullptr,
+                  const Matrix<S>* y_val = nullptr, const EpochCallback& on_epoch = {});
+
+// NumPy's legacy shuffle of 0..n-1 (np.random.shuffle) from `random`'s stream.
+class Random;
+std::vector<std::size_t> shuffled_indices(std::size_t n, Random& random);
+
+// Flushes subnormal floats to zero (and treats subnormal inputs as zero) while alive.
+class FlushDenormals {
+ public:
+  FlushDenormals();
+  ~FlushDenormals();
+  FlushDenormals(const FlushDenormals&) = delete;
+  FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+ private:
+  unsigned saved_ = 0;
+};
+
+}  // namespace backprop

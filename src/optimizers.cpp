@@ -1,0 +1,150 @@
+#include "backprop/optimizers.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "backprop/error.h"
+
+namespace backprop {
+
+std::string to_string(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::sgd:
+      return "sgd";
+    case OptimizerKind::momentum:
+      return "momentum";
+    case OptimizerKind::adam:
+      return "adam";
+    case OptimizerKind::rprop:
+      return "rprop";
+  }
+  return "?";
+}
+
+OptimizerKind optimizer_from_string(const std::string& name) {
+  if (name == "gd" || name == "sgd") return OptimizerKind::sgd;
+  if (name == "momentum") return OptimizerKind::momentum;
+  if (name == "adam") return OptimizerKind::adam;
+  if (name == "rprop") return OptimizerKind::rprop;
+  throw usage_error("unknown optimizer '" + name +
+                    "' (expected one of: gd, sgd, momentum, adam, rprop)");
+}
+
+namespace {
+void require(bool ok, const std::string& flag, const std::string& expected, double found) {
+  if (!ok) {
+    char value[64];
+    std::snprintf(value, sizeof value, "%g", found);
+    throw usage_error(flag + ": expected " + expected + ", found " + value);
+  }
+}
+}  // namespace
+
+void OptimizerOptions::validate() const {
+  require(std::isfinite(lr) && lr > 0, "--lr", "a positive learning rate", lr);
+  require(momentum >= 0 && momentum < 1, "--momentum", "a value in [0, 1)", momentum);
+  require(beta1 >= 0 && beta1 < 1, "--beta1", "a value in [0, 1)", beta1);
+  require(beta2 >= 0 && beta2 < 1, "--beta2", "a value in [0, 1)", beta2);
+  require(epsilon > 0, "--epsilon", "a positive number", epsilon);
+  require(std::isfinite(weight_decay) && weight_decay >= 0, "--weight-decay",
+          "a non-negative number", weight_decay);
+  require(kind != OptimizerKind::rprop || weight_decay == 0, "--weight-decay",
+          "0 with rprop (it uses only the gradient's sign)", weight_decay);
+  require(rprop_increase > 1, "rprop increase", "a factor above 1", rprop_increase);
+  require(rprop_decrease > 0 && rprop_decrease < 1, "rprop decrease", "a factor in (0, 1)",
+          rprop_decrease);
+  require(rprop_delta_min >= 0 && rprop_delta_max > rprop_delta_min, "rprop step bounds",
+          "0 <= min < max", rprop_delta_min);
+}
+
+template <typename S>
+Optimizer<S>::Optimizer(Network<S>& network, const OptimizerOptions& options)
+    : network_(&network), options_(options) {
+  options_.validate();
+  for (const DenseLayer<S>& layer : network.layers()) {
+    for (const Matrix<S>& shape : {Matrix<S>(layer.W), Matrix<S>(layer.b)}) {
+      TensorState s;
+      s.first = Matrix<S>::Zero(shape.rows(), shape.cols());
+      if (options_.kind == OptimizerKind::adam)
+        s.second = Matrix<S>::Zero(shape.rows(), shape.cols());
+      if (options_.kind == OptimizerKind::rprop)
+        s.second = Matrix<S>::Constant(shape.rows(), shape.cols(), static_cast<S>(options_.lr));
+      state_.push_back(std::move(s));
+    }
+  }
+}
+
+template <typename S>
+template <typename Param, typename Grad>
+void Optimizer<S>::update(Param& p, const Grad& grad, TensorState& s, bool is_weight) {
+  // p, g and the state tensors all have p's shape; everything is element-wise.
+  const OptimizerOptions& o = options_;
+  const S lr = static_cast<S>(o.lr);
+  const S wd = is_weight ? static_cast<S>(o.weight_decay) : S(0);
+  auto P = p.array();
+  auto first = s.first.array();
+  switch (o.kind) {
+    case OptimizerKind::sgd:
+      if (wd != 0)
+        P -= lr * (grad.array() + wd * P);  // g + wd·W
+      else
+        P -= lr * grad.array();
+      break;
+    case OptimizerKind::momentum: {
+      const S mu = static_cast<S>(o.momentum);
+      first = mu * first + (grad.array() + wd * P);  // v ← μ v + g
+      if (o.nesterov)
+        P -= lr * ((grad.array() + wd * P) + mu * first);
+      else
+        P -= lr * first;
+      break;
+    }
+    case OptimizerKind::adam: {
+      auto second = s.second.array();
+      const S b1 = static_cast<S>(o.beta1), b2 = static_cast<S>(o.beta2);
+      const S bias1 = S(1) - static_cast<S>(std::pow(o.beta1, static_cast<double>(t_)));
+      const S bias2 = S(1) - static_cast<S>(std::pow(o.beta2, static_cast<double>(t_)));
+      const S eps = static_cast<S>(o.epsilon);
+      first = b1 * first + (S(1) - b1) * (grad.array() + wd * P);             // m
+      second = b2 * second + (S(1) - b2) * (grad.array() + wd * P).square();  // v
+      // p ← p − (lr / bias1) · m / (√v / √bias2 + ε): m̂ / (√v̂ + ε) in PyTorch's order
+      P -= (lr / bias1) * first / (second.sqrt() / std::sqrt(bias2) + eps);
+      break;
+    }
+    case OptimizerKind::rprop: {
+      const S up = static_cast<S>(o.rprop_increase), down = static_cast<S>(o.rprop_decrease);
+      const S lo = static_cast<S>(o.rprop_delta_min), hi = static_cast<S>(o.rprop_delta_max);
+      for (Eigen::Index j = 0; j < p.cols(); ++j) {
+        for (Eigen::Index i = 0; i < p.rows(); ++i) {
+          S g = grad(i, j);
+          S& delta = s.second(i, j);
+          S& g_prev = s.first(i, j);
+          if (g * g_prev > 0) {
+            delta = std::min(delta * up, hi);
+          } else if (g * g_prev < 0) {
+            delta = std::max(delta * down, lo);
+            g = 0;  // iRPROP−: no step after a sign change, and forget the sign
+          }
+          p(i, j) -= (g > 0) ? delta : (g < 0) ? -delta : S(0);
+          g_prev = g;
+        }
+      }
+      break;
+    }
+  }
+}
+
+template <typename S>
+void Optimizer<S>::step() {
+  ++t_;  // once per step, not per tensor
+  std::size_t k = 0;
+  for (DenseLayer<S>& layer : network_->layers()) {
+    update(layer.W, layer.dW, state_[k++], true);
+    update(layer.b, layer.db, state_[k++], false);
+  }
+}
+
+template class Optimizer<float>;
+template class Optimizer<double>;
+
+}  // namespace backprop

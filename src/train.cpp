@@ -1,0 +1,171 @@
+#include "backprop/train.h"
+
+#include <cmath>
+#include <string>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "backprop/error.h"
+#include "backprop/random.h"
+
+namespace backprop {
+
+FlushDenormals::FlushDenormals() {
+#if defined(__SSE__)
+  saved_ = _mm_getcsr();
+  _mm_setcsr(saved_ | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
+#endif
+}
+
+FlushDenormals::~FlushDenormals() {
+#if defined(__SSE__)
+  _mm_setcsr(saved_);
+#endif
+}
+
+std::vector<std::size_t> shuffled_indices(std::size_t n, Random& random) {
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  for (std::size_t i = n; i-- > 1;) std::swap(order[i], order[random.interval(i)]);
+  return order;
+}
+
+template <typename S>
+double accuracy(const Matrix<S>& a, const Matrix<S>& y) {
+  if (a.cols() == 0) return std::numeric_limits<double>::quiet_NaN();
+  Eigen::Index right = 0;
+  for (Eigen::Index j = 0; j < a.cols(); ++j) {
+    if (a.rows() == 1) {
+      right += (a(0, j) > S(0.5)) == (y(0, j) > S(0.5));
+    } else {
+      Eigen::Index predicted, truth;
+      a.col(j).maxCoeff(&predicted);
+      y.col(j).maxCoeff(&truth);
+      right += predicted == truth;
+    }
+  }
+  return static_cast<double>(right) / static_cast<double>(a.cols());
+}
+
+namespace {
+
+template <typename S>
+void check_finite_loss(double loss, int epoch) {
+  if (!std::isfinite(loss))
+    throw Error("training diverged at epoch " + std::to_string(epoch) + ": the loss became " +
+                (std::isnan(loss) ? "nan" : "infinite") +
+                " (try a smaller --lr, or --standardize the inputs)");
+}
+
+// Copies the columns order[begin, end) of `from` into `to`, one sample per column.
+template <typename S>
+void gather(const Matrix<S>& from, const std::vector<std::size_t>& order, std::size_t begin,
+            std::size_t end, Matrix<S>& to) {
+  to.resize(from.rows(), static_cast<Eigen::Index>(end - begin));
+  for (std::size_t k = begin; k < end; ++k)
+    to.col(static_cast<Eigen::Index>(k - begin)) = from.col(static_cast<Eigen::Index>(order[k]));
+}
+
+}  // namespace
+
+template <typename S>
+TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
+                  const TrainOptions& options, const Matrix<S>* x_val, const Matrix<S>* y_val,
+                  const EpochCallback& on_epoch) {
+  if (options.epochs <= 0)
+    throw usage_error("--epochs: expected a positive number, found " +
+                      std::to_string(options.epochs));
+  if (options.batch_size < 0)
+    throw usage_error("--batch-size: expected a positive number (or 0 for full batch), found " +
+                      std::to_string(options.batch_size));
+  if (options.patience < 0)
+    throw usage_error("--patience: expected 0 (off) or a positive number of epochs, found " +
+                      std::to_string(options.patience));
+  if (x.cols() != y.cols())
+    throw Error("the inputs have " + std::to_string(x.cols()) + " samples, the targets " +
+                std::to_string(y.cols()));
+  if ((x_val == nullptr) != (y_val == nullptr))
+    throw Error("validation needs both inputs and targets");
+
+  FlushDenormals flush;
+  Optimizer<S> optimizer(network, options.optimizer);
+  Random random(options.seed);
+  const std::size_t n = static_cast<std::size_t>(x.cols());
+  const std::size_t batch = (options.batch_size == 0 || options.batch_size >= static_cast<int>(n))
+                                ? n
+                                : static_cast<std::size_t>(options.batch_size);
+  const bool full_batch = batch == n;
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  Matrix<S> x_batch, y_batch;
+
+  TrainResult result;
+  double best = std::numeric_limits<double>::infinity();
+  Network<S> best_network;
+  int since_best = 0;
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    if (!full_batch && options.shuffle) order = shuffled_indices(n, random);
+    double loss_sum = 0, right = 0;
+    for (std::size_t begin = 0; begin < n; begin += batch) {
+      const std::size_t end = std::min(begin + batch, n);
+      if (!full_batch) {
+        gather(x, order, begin, end, x_batch);
+        gather(y, order, begin, end, y_batch);
+      }
+      const Matrix<S>& xb = full_batch ? x : x_batch;
+      const Matrix<S>& yb = full_batch ? y : y_batch;
+      const Matrix<S>& a = network.forward(xb);          // forward
+      const double batch_loss = network.loss_value(yb);  // loss, before the update
+      const double count = static_cast<double>(end - begin);
+      loss_sum += batch_loss * count;
+      if (options.classification) right += accuracy(a, yb) * count;
+      network.backward(xb, yb);  // backward
+      optimizer.step();          // step
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    record.loss = loss_sum / static_cast<double>(n);
+    check_finite_loss<S>(record.loss, epoch);
+    if (options.classification) record.accuracy = right / static_cast<double>(n);
+    if (x_val != nullptr) {
+      const Matrix<S>& a = network.forward(*x_val);
+      record.val_loss = network.loss_value(*y_val);
+      if (options.classification) record.val_accuracy = accuracy(a, *y_val);
+    }
+    result.history.push_back(record);
+
+    if (options.patience > 0) {
+      const double watched = x_val != nullptr ? record.val_loss : record.loss;
+      if (watched < best) {
+        best = watched;
+        best_network = network;
+        result.best_epoch = epoch;
+        since_best = 0;
+      } else if (++since_best >= options.patience) {
+        result.stopped_early = true;
+      }
+    }
+    if (on_epoch && !on_epoch(record)) result.interrupted = true;
+    if (result.stopped_early || result.interrupted) break;
+  }
+  if (options.patience > 0 && result.best_epoch >= 0) {
+    for (std::size_t l = 0; l < network.depth(); ++l) {
+      network.layer(l).W = best_network.layer(l).W;
+      network.layer(l).b = best_network.layer(l).b;
+    }
+  }
+  return result;
+}
+
+template double accuracy<float>(const Matrix<float>&, const Matrix<float>&);
+template double accuracy<double>(const Matrix<double>&, const Matrix<double>&);
+template TrainResult train<float>(Network<float>&, const Matrix<float>&, const Matrix<float>&,
+                                  const TrainOptions&, const Matrix<float>*, const Matrix<float>*,
+                                  const EpochCallback&);
+template TrainResult train<double>(Network<double>&, const Matrix<double>&, const Matrix<double>&,
+                                   const TrainOptions&, const Matrix<double>*,
+                                   const Matrix<double>*, const EpochCallback&);
+
+}  // namespace backprop

@@ -1,0 +1,242 @@
+// Optimizers and the training loop against PyTorch trajectories computed independently
+// (tests/golden/generate_optimizers.py: torch.optim and a separate NumPy implementation).
+#include <gtest/gtest.h>
+
+#include "backprop/io/model_file.h"
+#include "backprop/optimizers.h"
+#include "backprop/random.h"
+#include "backprop/train.h"
+#include "test_util.h"
+
+namespace backprop {
+namespace {
+
+using test::column_from_list;
+using test::matrix_from_rows;
+
+OptimizerOptions options_of(const nlohmann::json& c) {
+  const nlohmann::json& s = c["settings"];
+  OptimizerOptions o;
+  o.kind = optimizer_from_string(c["optimizer"].get<std::string>());
+  o.lr = s["lr"].get<double>();
+  o.momentum = s["momentum"].get<double>();
+  o.nesterov = s["nesterov"].get<bool>();
+  o.beta1 = s["beta1"].get<double>();
+  o.beta2 = s["beta2"].get<double>();
+  o.epsilon = s["eps"].get<double>();
+  o.weight_decay = s["weight_decay"].get<double>();
+  o.rprop_delta_min = s["rprop_delta_min"].get<double>();
+  o.rprop_delta_max = s["rprop_delta_max"].get<double>();
+  o.rprop_increase = s["rprop_increase"].get<double>();
+  o.rprop_decrease = s["rprop_decrease"].get<double>();
+  if (o.kind == OptimizerKind::rprop) o.lr = s["rprop_delta0"].get<double>();
+  return o;
+}
+
+// Relative agreement to 1e-9 (absolute for entries below 1).
+::testing::AssertionResult close(const Matrix<double>& actual, const Matrix<double>& expected) {
+  const double scale = std::max(1.0, expected.cwiseAbs().maxCoeff());
+  return test::near(actual, expected, 1e-9 * scale);
+}
+
+class OptimizerTrajectory : public ::testing::TestWithParam<int> {
+ protected:
+  nlohmann::json golden() const {
+    return test::load_golden("optimizer_trajectories.json")["cases"][GetParam()];
+  }
+};
+
+// Ten steps, one mini-batch each, in file order: every loss and every parameter after every step.
+TEST_P(OptimizerTrajectory, MatchesPyTorchStepByStep) {
+  const nlohmann::json c = golden();
+  SCOPED_TRACE(c["name"].get<std::string>());
+  Network<double> net = model_from_json(c["model"].dump(), "golden");
+  const Matrix<double> x = matrix_from_rows(c["x"]), y = matrix_from_rows(c["y"]);
+  const Eigen::Index n = x.cols();
+  const Eigen::Index batch = c["batch_size"].get<int>() == 0 ? n : c["batch_size"].get<int>();
+  Optimizer<double> optimizer(net, options_of(c));
+  Eigen::Index begin = 0;
+  for (std::size_t step = 0; step < c["steps"].size(); ++step) {
+    SCOPED_TRACE("step " + std::to_string(step + 1));
+    const Eigen::Index count = std::min(batch, n - begin);
+    const Matrix<double> xb = x.middleCols(begin, count), yb = y.middleCols(begin, count);
+    begin = (begin + count == n) ? 0 : begin + count;
+    net.forward(xb);
+    const nlohmann::json& expected = c["steps"][step];
+    EXPECT_NEAR(net.loss_value(yb), expected["loss"].get<double>(),
+                1e-9 * std::max(1.0, std::abs(expected["loss"].get<double>())));
+    net.backward(xb, yb);
+    optimizer.step();
+    EXPECT_EQ(optimizer.steps(), static_cast<long>(step + 1));
+    for (std::size_t l = 0; l < net.depth(); ++l) {
+      EXPECT_TRUE(close(net.layer(l).W, matrix_from_rows(expected["layers"][l]["weights"])));
+      EXPECT_TRUE(close(net.layer(l).b, column_from_list(expected["layers"][l]["bias"])));
+    }
+  }
+}
+
+// The same trajectory through train(): whole epochs in file order (--no-shuffle).
+TEST_P(OptimizerTrajectory, TrainLoopFollowsTheSameTrajectory) {
+  const nlohmann::json c = golden();
+  SCOPED_TRACE(c["name"].get<std::string>());
+  Network<double> net = model_from_json(c["model"].dump(), "golden");
+  const Matrix<double> x = matrix_from_rows(c["x"]), y = matrix_from_rows(c["y"]);
+  const int n = static_cast<int>(x.cols());
+  const int batch = c["batch_size"].get<int>() == 0 ? n : c["batch_size"].get<int>();
+  const int per_epoch = (n + batch - 1) / batch;
+  const int epochs = static_cast<int>(c["steps"].size()) / per_epoch;
+  TrainOptions options;
+  options.epochs = epochs;
+  options.batch_size = c["batch_size"].get<int>();
+  options.shuffle = false;
+  options.optimizer = options_of(c);
+  const TrainResult result = train(net, x, y, options);
+  ASSERT_EQ(result.history.size(), static_cast<std::size_t>(epochs));
+  for (int e = 0; e < epochs; ++e) {
+    // The epoch's loss is the size-weighted mean of its batches' losses.
+    double sum = 0;
+    for (int k = 0; k < per_epoch; ++k) {
+      const int count = std::min(batch, n - k * batch);
+      sum += c["steps"][e * per_epoch + k]["loss"].get<double>() * count;
+    }
+    EXPECT_NEAR(result.history[e].loss, sum / n, 1e-9);
+  }
+  const nlohmann::json& last = c["steps"][epochs * per_epoch - 1];
+  for (std::size_t l = 0; l < net.depth(); ++l) {
+    EXPECT_TRUE(close(net.layer(l).W, matrix_from_rows(last["layers"][l]["weights"])));
+    EXPECT_TRUE(close(net.layer(l).b, column_from_list(last["layers"][l]["bias"])));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, OptimizerTrajectory, ::testing::Range(0, 11),
+                         [](const auto& info) {
+                           return test::load_golden(
+                                      "optimizer_trajectories.json")["cases"][info.param]["name"]
+                               .template get<std::string>();
+                         });
+
+TEST(Optimizer, RpropStepStaysWithinItsBounds) {
+  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
+  OptimizerOptions o;
+  o.kind = OptimizerKind::rprop;
+  o.lr = 0.1;
+  o.rprop_delta_max = 0.5;
+  o.rprop_delta_min = 0.05;
+  Optimizer<double> optimizer(net, o);
+  for (int i = 0; i < 20; ++i) {  // same sign every step: Δ grows to Δmax and stays
+    net.layer(0).dW << 1.0;
+    net.layer(0).db << 1.0;
+    optimizer.step();
+  }
+  EXPECT_DOUBLE_EQ(optimizer.state()[0].second(0, 0), 0.5);
+  for (int i = 0; i < 20; ++i) {  // alternating signs: Δ shrinks to Δmin and stays
+    net.layer(0).dW << (i % 2 ? 1.0 : -1.0);
+    optimizer.step();
+  }
+  EXPECT_DOUBLE_EQ(optimizer.state()[0].second(0, 0), 0.05);
+}
+
+TEST(Optimizer, BadSettingsNameTheFlag) {
+  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
+  OptimizerOptions o;
+  o.lr = -1;
+  std::string msg = test::error_of([&] { Optimizer<double>(net, o); });
+  EXPECT_NE(msg.find("--lr: expected a positive learning rate, found -1"), std::string::npos)
+      << msg;
+  o.lr = 0.1;
+  o.momentum = 1.5;
+  msg = test::error_of([&] { Optimizer<double>(net, o); });
+  EXPECT_NE(msg.find("--momentum"), std::string::npos) << msg;
+  msg = test::error_of([] { optimizer_from_string("lbfgs"); });
+  EXPECT_NE(msg.find("unknown optimizer 'lbfgs'"), std::string::npos) << msg;
+}
+
+TEST(Train, SameSeedGivesBitIdenticalModelsAndShufflingMatters) {
+  auto run = [](std::uint32_t seed, bool shuffle) {
+    Network<double> net(2, {{6, {Activation::tanh}}, {1, {Activation::sigmoid}}}, Loss::bce);
+    Random r(3);
+    for (auto& layer : net.layers())
+      for (Eigen::Index i = 0; i < layer.W.size(); ++i) layer.W(i) = r.normal() * 0.5;
+    Matrix<double> x(2, 30), y(1, 30);
+    for (Eigen::Index j = 0; j < 30; ++j) {
+      x(0, j) = r.normal();
+      x(1, j) = r.normal();
+      y(0, j) = x(0, j) * x(1, j) > 0;
+    }
+    TrainOptions o;
+    o.epochs = 20;
+    o.batch_size = 7;
+    o.seed = seed;
+    o.shuffle = shuffle;
+    o.classification = true;
+    o.optimizer.kind = OptimizerKind::adam;
+    o.optimizer.lr = 0.01;
+    train(net, x, y, o);
+    return net.layer(0).W;
+  };
+  EXPECT_EQ(run(1, true), run(1, true));
+  EXPECT_NE(run(1, true), run(2, true));
+  EXPECT_EQ(run(1, false), run(2, false));  // in file order the seed plays no part
+}
+
+TEST(Train, ShuffleIsNumpysLegacyShuffle) {
+  // np.random.seed(0); p = np.arange(10); np.random.shuffle(p) -> [2 8 4 9 1 6 7 3 0 5]
+  Random r(0);
+  const std::vector<std::size_t> expected = {2, 8, 4, 9, 1, 6, 7, 3, 0, 5};
+  EXPECT_EQ(shuffled_indices(10, r), expected);
+}
+
+TEST(Train, EarlyStoppingKeepsTheBestModel) {
+  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
+  Matrix<double> x(1, 4), y(1, 4), xv(1, 2), yv(1, 2);
+  x << 0, 1, 2, 3;
+  y << 0, 1, 2, 3;
+  xv << 0, 1;
+  yv << 5, 5;  // the better the fit to y, the worse the validation loss
+  TrainOptions o;
+  o.epochs = 100;
+  o.patience = 3;
+  o.optimizer.lr = 0.05;
+  const TrainResult result = train(net, x, y, o, &xv, &yv);
+  EXPECT_TRUE(result.stopped_early);
+  ASSERT_GE(result.best_epoch, 0);
+  EXPECT_EQ(result.history.size(), static_cast<std::size_t>(result.best_epoch + 4));
+  net.forward(xv);
+  EXPECT_DOUBLE_EQ(net.loss_value(yv), result.history[result.best_epoch].val_loss);
+}
+
+TEST(Train, DivergenceIsReportedWithTheEpoch) {
+  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
+  net.layer(0).W << 1.0;
+  Matrix<double> x(1, 2), y(1, 2);
+  x << 100, -100;
+  y << 1, 2;
+  TrainOptions o;
+  o.epochs = 1000;
+  o.optimizer.lr = 10;
+  const std::string msg = test::error_of([&] { train(net, x, y, o); });
+  EXPECT_NE(msg.find("training diverged at epoch"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("smaller --lr"), std::string::npos) << msg;
+}
+
+TEST(Train, FloatAndDoubleTrainingAgree) {
+  Network<double> net(2, {{8, {Activation::tanh}}, {1, {Activation::sigmoid}}}, Loss::mse);
+  Random r(5);
+  for (auto& layer : net.layers())
+    for (Eigen::Index i = 0; i < layer.W.size(); ++i) layer.W(i) = r.normal();
+  Network<float> netf = net.cast<float>();
+  Matrix<double> x(2, 4), y(1, 4);
+  x << 0, 0, 1, 1, 0, 1, 0, 1;
+  y << 0, 1, 1, 0;
+  TrainOptions o;
+  o.epochs = 200;
+  o.optimizer.lr = 2.0;
+  const TrainResult rd = train(net, x, y, o);
+  const Matrix<float> xf = x.cast<float>(), yf = y.cast<float>();
+  const TrainResult rf = train(netf, xf, yf, o);
+  EXPECT_NEAR(rf.history.back().loss, rd.history.back().loss, 1e-4);
+  EXPECT_TRUE(test::near(netf.forward(xf).cast<double>(), net.forward(x), 1e-4));
+}
+
+}  // namespace
+}  // namespace backprop
