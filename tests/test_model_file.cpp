@@ -161,3 +161,43 @@ TEST(ModelFile, MalformedFilesGiveClearErrors) {
 
 }  // namespace
 }  // namespace backprop
+
+namespace backprop {
+namespace {
+
+TEST(ModelFile, InfoFieldsRoundTrip) {
+  Model model{Network<double>(2, {{3, {Activation::relu}}, {3, {Activation::softmax}}},
+                              Loss::cross_entropy),
+              {}};
+  initialize(model.network, Init::he_normal, 5);
+  ModelInfo& info = model.info;
+  info.feature_names = {"petal length", "width \"cm\""};
+  info.target_column = "species";
+  info.class_names = {"setosa", "versicolor", "virginica"};
+  info.input_mean = Vector<double>::Constant(2, 0.1);
+  info.input_scale = Vector<double>::Constant(2, 3.0);
+  info.settings = {{"optimizer", "\"adam\""}, {"lr", "0.01"}, {"seed", "42"}};
+  info.loss = {1.5, 0.75};
+  info.accuracy = {0.5, std::numeric_limits<double>::quiet_NaN()};
+  const std::string text = model_to_json(model);
+  const Model back = parse_model(text, "m.json");
+  EXPECT_EQ(back.info.feature_names, info.feature_names);
+  EXPECT_EQ(back.info.target_column, "species");
+  EXPECT_EQ(back.info.class_names, info.class_names);
+  EXPECT_EQ(back.info.input_mean, info.input_mean);
+  EXPECT_EQ(back.info.input_scale, info.input_scale);
+  EXPECT_EQ(back.info.settings, info.settings);
+  EXPECT_EQ(back.info.loss, info.loss);
+  ASSERT_EQ(back.info.accuracy.size(), 2u);
+  EXPECT_TRUE(std::isnan(back.info.accuracy[1]));
+  EXPECT_EQ(model_to_json(back), text);
+
+  const std::string bad =
+      text.substr(0, text.find("\"classes\"")) + "\"classes\": [\"a\", \"b\", \"c\", \"d\"]}";
+  const std::string msg = test::error_of([&] { parse_model(bad, "m.json"); });
+  EXPECT_NE(msg.find("classes: expected one class per output (3), found 4"), std::string::npos)
+      << msg;
+}
+
+}  // namespace
+}  // namespace backprop

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -29,7 +30,59 @@ std::string row_text(const Matrix<double>& W, Eigen::Index i) {
 
 }  // namespace
 
+namespace {
+
+std::string list_text(const std::vector<double>& values) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < values.size(); ++i)
+    s += (i ? ", " : "") + (std::isfinite(values[i]) ? number(values[i]) : std::string("null"));
+  return s + "]";
+}
+
+std::string list_text(const Vector<double>& v) {
+  return list_text(std::vector<double>(v.data(), v.data() + v.size()));
+}
+
+std::string names_text(const std::vector<std::string>& names) { return Json(names).dump(); }
+
+// The optional fields, each on its own line, after the layers.
+std::string info_text(const ModelInfo& info) {
+  std::string out;
+  if (!info.feature_names.empty()) out += ",\n \"features\": " + names_text(info.feature_names);
+  if (!info.target_column.empty()) out += ",\n \"target\": " + Json(info.target_column).dump();
+  if (!info.class_names.empty()) out += ",\n \"classes\": " + names_text(info.class_names);
+  if (!info.target_names.empty()) out += ",\n \"targets\": " + names_text(info.target_names);
+  if (info.input_mean.size() > 0)
+    out += ",\n \"standardize\": {\"mean\": " + list_text(info.input_mean) +
+           ", \"scale\": " + list_text(info.input_scale) + "}";
+  const bool has_history = !info.loss.empty();
+  if (!info.settings.empty() || has_history) {
+    out += ",\n \"training\": {";
+    std::string settings;
+    for (const auto& [name, value] : info.settings)
+      settings += (settings.empty() ? "" : ", ") + Json(name).dump() + ": " + value;
+    out += "\"settings\": {" + settings + "}";
+    if (has_history) {
+      out += ",\n  \"history\": {\"loss\": " + list_text(info.loss);
+      if (!info.accuracy.empty()) out += ",\n   \"accuracy\": " + list_text(info.accuracy);
+      if (!info.val_loss.empty()) out += ",\n   \"val_loss\": " + list_text(info.val_loss);
+      if (!info.val_accuracy.empty())
+        out += ",\n   \"val_accuracy\": " + list_text(info.val_accuracy);
+      out += "}";
+    }
+    out += "}";
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string model_to_json(const Network<double>& network) {
+  return model_to_json(Model{network, {}});
+}
+
+std::string model_to_json(const Model& model) {
+  const Network<double>& network = model.network;
   network.validate();
   std::string out = "{\"format\": \"backprop-model\", \"version\": 1, \"inputs\": " +
                     std::to_string(network.inputs()) + ", \"loss\": \"" +
@@ -47,7 +100,7 @@ std::string model_to_json(const Network<double>& network) {
     for (Eigen::Index i = 0; i < layer.b.size(); ++i) out += (i ? ", " : "") + number(layer.b(i));
     out += "]}";
   }
-  out += "]}\n";
+  out += "]" + info_text(model.info) + "}\n";
   return out;
 }
 
@@ -97,6 +150,71 @@ class Reader {
     return v;
   }
 
+  std::vector<std::string> names(const Json& v, const std::string& where) const {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < array(v, where).size(); ++i)
+      out.push_back(string(v[i], where + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+  // A list of numbers, null read as NaN when `allow_null`.
+  std::vector<double> numbers(const Json& v, const std::string& where, bool allow_null) const {
+    std::vector<double> out;
+    for (std::size_t i = 0; i < array(v, where).size(); ++i) {
+      if (allow_null && v[i].is_null())
+        out.push_back(std::numeric_limits<double>::quiet_NaN());
+      else
+        out.push_back(finite(v[i], where + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+
+  ModelInfo info(const Json& doc, long inputs) const {
+    ModelInfo info;
+    if (auto it = doc.find("features"); it != doc.end()) {
+      info.feature_names = names(*it, "features");
+      if (static_cast<long>(info.feature_names.size()) != inputs)
+        fail("features", "expected " + std::to_string(inputs) + " names (one per input), found " +
+                             std::to_string(info.feature_names.size()));
+    }
+    if (auto it = doc.find("target"); it != doc.end()) info.target_column = string(*it, "target");
+    if (auto it = doc.find("classes"); it != doc.end()) info.class_names = names(*it, "classes");
+    if (auto it = doc.find("targets"); it != doc.end()) info.target_names = names(*it, "targets");
+    if (auto it = doc.find("standardize"); it != doc.end()) {
+      if (!it->is_object()) fail("standardize", "expected an object, found " + found(*it));
+      const std::vector<double> mean =
+          numbers(field(*it, "standardize", "mean"), "standardize.mean", false);
+      const std::vector<double> scale =
+          numbers(field(*it, "standardize", "scale"), "standardize.scale", false);
+      if (static_cast<long>(mean.size()) != inputs || static_cast<long>(scale.size()) != inputs)
+        fail("standardize",
+             "expected " + std::to_string(inputs) + " means and scales (one per input), found " +
+                 std::to_string(mean.size()) + " and " + std::to_string(scale.size()));
+      for (std::size_t i = 0; i < scale.size(); ++i)
+        if (!(scale[i] > 0))
+          fail("standardize.scale[" + std::to_string(i) + "]",
+               "expected a positive number, found " + std::to_string(scale[i]));
+      info.input_mean = Eigen::Map<const Vector<double>>(mean.data(), inputs);
+      info.input_scale = Eigen::Map<const Vector<double>>(scale.data(), inputs);
+    }
+    if (auto it = doc.find("training"); it != doc.end() && it->is_object()) {
+      if (auto s = it->find("settings"); s != it->end() && s->is_object())
+        for (auto item = s->begin(); item != s->end(); ++item)
+          info.settings.emplace_back(item.key(), item.value().dump());
+      if (auto h = it->find("history"); h != it->end() && h->is_object()) {
+        const std::string at = "training.history.";
+        if (auto v = h->find("loss"); v != h->end()) info.loss = numbers(*v, at + "loss", true);
+        if (auto v = h->find("accuracy"); v != h->end())
+          info.accuracy = numbers(*v, at + "accuracy", true);
+        if (auto v = h->find("val_loss"); v != h->end())
+          info.val_loss = numbers(*v, at + "val_loss", true);
+        if (auto v = h->find("val_accuracy"); v != h->end())
+          info.val_accuracy = numbers(*v, at + "val_accuracy", true);
+      }
+    }
+    return info;
+  }
+
  private:
   std::string source_;
 };
@@ -118,6 +236,10 @@ std::string line_column(const std::string& text, std::size_t byte) {
 }  // namespace
 
 Network<double> model_from_json(const std::string& text, const std::string& source) {
+  return parse_model(text, source).network;
+}
+
+Model parse_model(const std::string& text, const std::string& source) {
   Json doc;
   try {
     doc = Json::parse(text);
@@ -209,7 +331,13 @@ Network<double> model_from_json(const std::string& text, const std::string& sour
     network.layer(l).W = std::move(weights[l]);
     network.layer(l).b = std::move(biases[l]);
   }
-  return network;
+  Model model{std::move(network), r.info(doc, inputs)};
+  if (!model.info.class_names.empty() &&
+      model.info.class_names.size() != static_cast<std::size_t>(model.network.outputs()) &&
+      !(model.info.class_names.size() == 2 && model.network.outputs() == 1))
+    r.fail("classes", "expected one class per output (" + std::to_string(model.network.outputs()) +
+                          "), found " + std::to_string(model.info.class_names.size()));
+  return model;
 }
 
 std::string read_file(const std::string& path) {
@@ -221,12 +349,16 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
-Network<double> load_model(const std::string& path) {
-  return model_from_json(read_file(path), path);
+Model read_model(const std::string& path) { return parse_model(read_file(path), path); }
+
+Network<double> load_model(const std::string& path) { return read_model(path).network; }
+
+void save_model(const Model& model, const std::string& path) {
+  write_file_atomically(path, model_to_json(model));
 }
 
 void save_model(const Network<double>& network, const std::string& path) {
-  write_file_atomically(path, model_to_json(network));
+  save_model(Model{network, {}}, path);
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents) {

@@ -7,7 +7,12 @@
 //      {"activation": "sigmoid", "weights": [[0.6, -0.4]], "bias": [0.2]}]}
 //
 // `weights` is a list of rows, one row per unit (W is units x inputs); leaky_relu layers may carry
-// "alpha". Numbers are written in the shortest form that reads back to the same double, so a
+// "alpha". Optional fields describe how the model was made and how to feed it:
+//   "features": [names of the input columns], "target": "label column", "classes": [class names],
+//   "targets": [numeric target columns], "standardize": {"mean": [...], "scale": [...]} (applied
+//   as (x − mean) / scale before the first layer), "training": {"settings": {...},
+//   "history": {"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...]}}.
+//   Numbers are written in the shortest form that reads back to the same double, so a
 // save/load round trip is bit-exact. Readers ignore fields they do not know. Loading checks
 // everything (the JSON syntax with line and column, the format name and version, shapes chaining
 // layer to layer, finite numbers, known names) and says exactly what is wrong where.
@@ -15,17 +20,41 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "backprop/network.h"
 
 namespace backprop {
 
+// Everything a model file holds besides the network.
+struct ModelInfo {
+  std::vector<std::string> feature_names;  // input columns, in the network's input order
+  std::string target_column;               // class-label column ("" for numeric targets)
+  std::vector<std::string> class_names;    // class k of the outputs
+  std::vector<std::string> target_names;   // numeric target columns
+  Vector<double> input_mean, input_scale;  // standardisation (empty: none)
+  // Training settings as (name, JSON value text) pairs, e.g. ("optimizer", "\"adam\"").
+  std::vector<std::pair<std::string, std::string>> settings;
+  // Per-epoch history (NaN where a figure was not recorded; written as null).
+  std::vector<double> loss, accuracy, val_loss, val_accuracy;
+};
+
+struct Model {
+  Network<double> network;
+  ModelInfo info;
+};
+
 // The model as version-1 JSON text.
+std::string model_to_json(const Model& model);
 std::string model_to_json(const Network<double>& network);
 // Parses version-1 JSON text; `source` names the file in error messages.
+Model parse_model(const std::string& text, const std::string& source);
 Network<double> model_from_json(const std::string& text, const std::string& source);
 
+Model read_model(const std::string& path);
 Network<double> load_model(const std::string& path);
+void save_model(const Model& model, const std::string& path);
 void save_model(const Network<double>& network, const std::string& path);
 
 // Writes `contents` to `path` atomically (temporary file in the same directory, fsync, rename);
