@@ -80,5 +80,85 @@ expect 2 "" -- "$BP" frobnicate
 expect 0 "gradcheck" -- "$BP" --help
 expect 0 "--output-activation" -- "$BP" gradcheck --help
 
+# ---- training: the lesson's experiments, data sets, models
+SHARED="${BACKPROP_SHARED_DATA:-$(dirname "$0")/../../shared/data}"
+expect 0 "Epoch     0: Loss = 0.255405, Accuracy = 50%" -- "$BP" xor
+expect 0 "Epoch  8000: Loss = 0.000151, Accuracy = 100%" -- "$BP" xor
+expect 0 "✓ Input: (1, 1) → Output: 0.0102 → Predicted: 0 (True: 0)" -- "$BP" xor
+out=$("$BP" xor 2>&1)
+[[ $(grep -c "✓" <<< "$out") -eq 4 ]] && pass=$((pass + 1)) || { echo "FAIL: xor not 4/4"; fails=$((fails + 1)); }
+out=$("$BP" circle 2>&1)
+acc=$(sed -n 's/^Final training accuracy: \([0-9.]*\)%$/\1/p' <<< "$out")
+if [[ -n "$acc" ]] && awk "BEGIN{exit !($acc >= 94)}"; then pass=$((pass + 1)); else
+  echo "FAIL: circle training accuracy '$acc' < 94"; echo "$out" | tail -3; fails=$((fails + 1)); fi
+
+expect 0 "Saved the model to $tmp/xor.json" -- "$BP" xor --save "$tmp/xor.json" --history "$tmp/h.csv"
+expect 0 "epoch,loss,accuracy,val_loss,val_accuracy" -- head -1 "$tmp/h.csv"
+[[ $(wc -l < "$tmp/h.csv") -eq 10001 ]] && pass=$((pass + 1)) || { echo "FAIL: history rows"; fails=$((fails + 1)); }
+expect 0 "network 2-4-1, loss mse, 17 parameters" -- "$BP" info --model "$tmp/xor.json"
+expect 0 "optimizer=\"sgd\" lr=2" -- "$BP" info --model "$tmp/xor.json"
+# Same seed, same data, same settings: a bit-identical model file (but for the timing).
+"$BP" train moons --hidden 8 --epochs 50 --batch-size 16 --save "$tmp/a.json" --quiet
+"$BP" train moons --hidden 8 --epochs 50 --batch-size 16 --save "$tmp/b.json" --quiet
+if diff <(grep -v seconds "$tmp/a.json") <(grep -v seconds "$tmp/b.json") > /dev/null; then
+  pass=$((pass + 1)); else echo "FAIL: same seed gave different models"; fails=$((fails + 1)); fi
+# Continuing from a saved model follows the optimizer from those weights.
+expect 0 "Trained 10 epochs" -- "$BP" train xor --init "$tmp/xor.json" --optimizer gd --lr 2 --epochs 10
+
+expect 0 "Wrote 200 samples" -- "$BP" data circle --out "$tmp/circle.csv"
+expect 0 "x1,x2,label" -- head -1 "$tmp/circle.csv"
+expect 0 "Test: loss" -- "$BP" train --data "$tmp/circle.csv" --target label --hidden 8 \
+  --activation tanh --epochs 300 --test-fraction 0.25 --save "$tmp/c.json" --quiet
+expect 0 "Accuracy:" -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/circle.csv"
+expect 0 '"confusion": [[' -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/circle.csv" --format json
+expect 0 "predicted,p_0,p_1" -- "$BP" predict --model "$tmp/c.json" --data "$tmp/circle.csv"
+"$BP" predict --model "$tmp/c.json" --data "$tmp/circle.csv" --out "$tmp/p.csv"
+[[ $(wc -l < "$tmp/p.csv") -eq 201 ]] && pass=$((pass + 1)) || { echo "FAIL: predict rows"; fails=$((fails + 1)); }
+# Numeric targets: regression with a linear output.
+printf 'a,b,y\n0,0,0\n1,0,1\n0,1,1\n1,1,2\n2,1,3\n' > "$tmp/reg.csv"
+expect 0 "mse, adam" -- "$BP" train --data "$tmp/reg.csv" --targets y --hidden none --epochs 500 \
+  --save "$tmp/reg.json"
+expect 0 "y" -- "$BP" predict --model "$tmp/reg.json" --data "$tmp/reg.csv"
+
+# The lesson's real-data check: iris with 32 relu units, adam, 500 epochs.
+if [[ -f "$SHARED/iris_train.csv" ]]; then
+  "$BP" train --data "$SHARED/iris_train.csv" --target target --hidden 32 --activation relu \
+    --optimizer adam --lr 0.001 --epochs 500 --batch-size 200 --standardize --save "$tmp/iris.json" --quiet
+  acc=$("$BP" evaluate --model "$tmp/iris.json" --data "$SHARED/iris_test.csv" --format json |
+        sed -n 's/.*"accuracy": \([0-9.]*\).*/\1/p')
+  if awk "BEGIN{exit !($acc >= 0.94)}"; then pass=$((pass + 1)); else
+    echo "FAIL: iris test accuracy $acc < 0.94"; fails=$((fails + 1)); fi
+fi
+
+# ---- bad input on the training paths
+expect 1 "$tmp/none.csv: cannot open" -- "$BP" train --data "$tmp/none.csv" --target y
+expect 2 "also give --target COL" -- "$BP" train --data "$tmp/circle.csv"
+expect 2 "no target column 'nope'" -- "$BP" train --data "$tmp/circle.csv" --target nope
+printf 'a,b,y\n1,2,0\n3,4\n' > "$tmp/ragged.csv"
+expect 1 "ragged.csv:3: expected 3 fields (as in the header), found 2" -- \
+  "$BP" train --data "$tmp/ragged.csv" --target y
+printf 'a,b,y\n1,2,0\n3,nan,1\n' > "$tmp/nan.csv"
+expect 1 "nan.csv:3:2 (column 'b'): expected a finite number" -- "$BP" train --data "$tmp/nan.csv" --target y
+printf 'a,b,y\n1,2,0\n3,4,0\n' > "$tmp/oneclass.csv"
+expect 1 "has only one class" -- "$BP" train --data "$tmp/oneclass.csv" --target y
+printf '' > "$tmp/empty.csv"
+expect 1 "empty file" -- "$BP" train --data "$tmp/empty.csv" --target y
+printf 'x1,x2,label\n0.1,0.2,7\n' > "$tmp/newclass.csv"
+expect 1 "newclass.csv:2:3" -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/newclass.csv"
+printf 'x1,label\n0.1,0\n' > "$tmp/fewcols.csv"
+expect 1 "no column 'x2'" -- "$BP" predict --model "$tmp/c.json" --data "$tmp/fewcols.csv"
+expect 2 "--lr: expected a positive learning rate, found -1" -- "$BP" train xor --lr -1
+expect 2 "--lr: expected a positive learning rate, found 0" -- "$BP" train xor --lr 0
+expect 2 "--epochs: expected a positive number, found 0" -- "$BP" train xor --epochs 0
+expect 2 "--batch-size: expected a positive number" -- "$BP" train xor --batch-size -3
+expect 2 "--hidden: expected hidden layer sizes like 4 or 16,8" -- "$BP" train xor --hidden 4,,2
+expect 2 "unknown optimizer 'lbfgs'" -- "$BP" train xor --optimizer lbfgs
+expect 2 "unknown dataset 'nosuchset'" -- "$BP" train nosuchset
+expect 2 "directory '$tmp/no/such' does not exist" -- "$BP" train xor --save "$tmp/no/such/m.json"
+expect 2 "refusing to overwrite it" -- "$BP" train --data "$tmp/circle.csv" --target label \
+  --epochs 1 --save "$tmp/circle.csv"
+expect 2 "reg.csv: no feature column 'sepal_length_cm'" -- "$BP" train --data "$tmp/reg.csv" \
+  --targets y --init "$tmp/iris.json"
+
 echo "cli: $pass passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -675,3 +675,30 @@ void Standardizer::apply(Matrix<double>& x) const {
 }
 
 }  // namespace backprop
+
+namespace backprop {
+
+Matrix<double> load_csv_inputs(const std::string& path, const std::vector<std::string>& features,
+                               const std::vector<std::string>& exclude,
+                               std::vector<std::string>* names_out) {
+  const CsvTable table = read_csv(path);
+  std::vector<std::size_t> columns;
+  std::vector<std::string> names;
+  if (!features.empty()) {
+    for (const std::string& name : features) {
+      columns.push_back(table.column_index(name));
+      names.push_back(name);
+    }
+  } else {
+    for (std::size_t c = 0; c < table.header.size(); ++c) {
+      if (std::find(exclude.begin(), exclude.end(), table.header[c]) != exclude.end()) continue;
+      columns.push_back(c);
+      names.push_back(table.header[c]);
+    }
+    if (columns.empty()) throw Error(path + ": no input columns");
+  }
+  if (names_out != nullptr) *names_out = names;
+  return numeric_columns(table, columns);
+}
+
+}  // namespace backprop

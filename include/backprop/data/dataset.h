@@ -128,3 +128,14 @@ struct Standardizer {
 };
 
 }  // namespace backprop
+
+namespace backprop {
+
+// The input columns of a CSV file, for prediction: the named columns in the given order (their
+// absence is an Error naming the file and listing its columns), or, with no names, every column
+// except those in `exclude`. `names_out`, if given, receives the columns used.
+Matrix<double> load_csv_inputs(const std::string& path, const std::vector<std::string>& features,
+                               const std::vector<std::string>& exclude,
+                               std::vector<std::string>* names_out = nullptr);
+
+}  // namespace backprop

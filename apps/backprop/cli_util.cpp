@@ -1,0 +1,123 @@
+#include "cli_util.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "backprop/data/csv.h"
+#include "backprop/error.h"
+
+namespace backprop::cli {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = text.find(separator, start);
+    parts.push_back(text.substr(start, at == std::string::npos ? std::string::npos : at - start));
+    if (at == std::string::npos) return parts;
+    start = at + 1;
+  }
+}
+
+std::vector<double> parse_numbers(const std::string& text, const std::string& flag) {
+  std::vector<double> values;
+  for (const std::string& cell : split(text, ',')) {
+    try {
+      values.push_back(parse_number(cell, flag, 0, values.size() + 1, ""));
+    } catch (const Error&) {
+      throw usage_error(flag + ": expected comma-separated finite numbers like 1,0, found '" +
+                        text + "' (entry " + std::to_string(values.size() + 1) + " is '" + cell +
+                        "')");
+    }
+  }
+  return values;
+}
+
+Matrix<double> samples_from_flags(const std::vector<std::string>& texts, const std::string& flag) {
+  std::vector<std::vector<double>> columns;
+  for (const std::string& t : texts) columns.push_back(parse_numbers(t, flag));
+  Matrix<double> m(static_cast<Eigen::Index>(columns.front().size()),
+                   static_cast<Eigen::Index>(columns.size()));
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    if (columns[j].size() != columns.front().size())
+      throw usage_error(flag + ": every sample needs " + std::to_string(columns.front().size()) +
+                        " values (as the first), '" + texts[j] + "' has " +
+                        std::to_string(columns[j].size()));
+    for (std::size_t i = 0; i < columns[j].size(); ++i)
+      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = columns[j][i];
+  }
+  return m;
+}
+
+std::vector<int> parse_hidden(const std::string& text, const std::string& flag) {
+  std::vector<int> sizes;
+  if (text.empty() || text == "none" || text == "0") return sizes;
+  for (const std::string& part : split(text, ',')) {
+    std::size_t used = 0;
+    long value = 0;
+    try {
+      value = std::stol(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (part.empty() || used != part.size() || value <= 0 || value > 1000000)
+      throw usage_error(flag + ": expected hidden layer sizes like 4 or 16,8 (positive, " +
+                        "comma-separated; 'none' for no hidden layer), found '" + text + "'");
+    sizes.push_back(static_cast<int>(value));
+  }
+  return sizes;
+}
+
+std::vector<std::string> parse_names(const std::string& text, const std::string& flag) {
+  std::vector<std::string> names = split(text, ',');
+  for (const std::string& name : names)
+    if (name.empty())
+      throw usage_error(flag + ": expected comma-separated column names, found '" + text + "'");
+  return names;
+}
+
+void check_output_path(const std::string& path, const std::string& flag,
+                       const std::vector<std::string>& inputs, bool force) {
+  namespace fs = std::filesystem;
+  if (path.empty()) throw usage_error(flag + ": expected a file name, found an empty one");
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw usage_error(flag + ": cannot write '" + path + "': directory '" + dir.string() +
+                      "' does not exist");
+  if (fs::is_directory(p, ec))
+    throw usage_error(flag + ": cannot write '" + path + "': it is a directory");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw usage_error(flag + ": cannot write '" + path + "': " + std::strerror(errno));
+  if (force || !fs::exists(p, ec)) return;
+  for (const std::string& input : inputs) {
+    if (!input.empty() && fs::exists(input, ec) && fs::equivalent(p, input, ec))
+      throw usage_error(flag + ": '" + path + "' is also an input of this command; refusing to " +
+                        "overwrite it (use --force to allow)");
+  }
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned char>(c));
+      out += escaped;
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+}  // namespace backprop::cli

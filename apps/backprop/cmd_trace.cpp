@@ -1,0 +1,282 @@
+// cmd_trace.cpp — `backprop trace` and `backprop gradcheck`: the lesson's step-by-step tables and
+// numerical gradient checks, always in double.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backprop/backprop.h"
+#include "backprop/data/csv.h"
+#include "cli_util.h"
+#include "commands.h"
+
+namespace backprop::cli {
+namespace {
+
+namespace bp = backprop;
+
+// "2-3-2" -> {2, 3, 2}
+std::vector<int> parse_layer_sizes(const std::string& text) {
+  std::vector<int> sizes;
+  for (const std::string& part : split(text, '-')) {
+    std::size_t used = 0;
+    int value = 0;
+    try {
+      value = std::stoi(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (part.empty() || used != part.size() || value <= 0 || value > 1000000)
+      throw bp::usage_error(
+          "--layers: expected positive layer sizes joined by '-', like 2-3-2, "
+          "found '" +
+          text + "'");
+    sizes.push_back(value);
+  }
+  if (sizes.size() < 2)
+    throw bp::usage_error("--layers: expected at least inputs and outputs, like 2-1, found '" +
+                          text + "'");
+  return sizes;
+}
+
+// ---- data from flags or a CSV file --------------------------------------------------------------
+
+struct DataOptions {
+  std::vector<std::string> x, y;
+  std::string data_file;
+  std::string targets;
+};
+
+void add_data_options(CLI::App* cmd, DataOptions& d) {
+  cmd->add_option("--x", d.x, "One input sample as comma-separated numbers (repeat for more)");
+  cmd->add_option("--y", d.y, "Its target as comma-separated numbers (repeat, one per --x)");
+  cmd->add_option("--data", d.data_file, "CSV file with a header row, one row per sample");
+  cmd->add_option("--targets", d.targets,
+                  "Comma-separated target columns of --data; the other columns are the inputs");
+}
+
+bool has_data(const DataOptions& d) { return !d.x.empty() || !d.data_file.empty(); }
+
+// (x, y) with samples as columns.
+std::pair<bp::Matrix<double>, bp::Matrix<double>> load_data(const DataOptions& d) {
+  if (!d.data_file.empty()) {
+    if (!d.x.empty() || !d.y.empty())
+      throw bp::usage_error("--data: give either --data or --x/--y, not both");
+    if (d.targets.empty())
+      throw bp::usage_error("--data: also give --targets, the target column(s), e.g. --targets y");
+    const bp::CsvTable table = bp::read_csv(d.data_file);
+    std::vector<std::size_t> target_columns, input_columns;
+    for (const std::string& name : split(d.targets, ',')) {
+      try {
+        target_columns.push_back(table.column_index(name));
+      } catch (const bp::Error& e) {
+        throw bp::usage_error(std::string("--targets: ") + e.what());
+      }
+    }
+    for (std::size_t c = 0; c < table.header.size(); ++c)
+      if (std::find(target_columns.begin(), target_columns.end(), c) == target_columns.end())
+        input_columns.push_back(c);
+    if (input_columns.empty())
+      throw bp::Error(d.data_file + ": no input columns left besides the targets " + d.targets);
+    return {bp::numeric_columns(table, input_columns), bp::numeric_columns(table, target_columns)};
+  }
+  if (d.x.empty()) throw bp::usage_error("--x: give at least one input sample (or --data)");
+  if (d.y.size() != d.x.size())
+    throw bp::usage_error("--y: expected one target per --x (" + std::to_string(d.x.size()) +
+                          "), found " + std::to_string(d.y.size()));
+  return {samples_from_flags(d.x, "--x"), samples_from_flags(d.y, "--y")};
+}
+
+void check_data_fits(const bp::Network<double>& net, const bp::Matrix<double>& x,
+                     const bp::Matrix<double>& y) {
+  if (x.rows() != net.inputs())
+    throw bp::Error(fmt::format("the data has {} input value{} per sample, the network expects {}",
+                                x.rows(), x.rows() == 1 ? "" : "s", net.inputs()));
+  if (y.rows() != net.outputs())
+    throw bp::Error(fmt::format(
+        "the data has {} target value{} per sample, the network has {} "
+        "output{}",
+        y.rows(), y.rows() == 1 ? "" : "s", net.outputs(), net.outputs() == 1 ? "" : "s"));
+}
+
+// ---- backprop trace -----------------------------------------------------------------------------
+
+struct TraceOptions {
+  std::string example, model, loss, format = "text";
+  std::optional<double> lr;
+  DataOptions data;
+};
+
+int run_trace(const TraceOptions& o) {
+  bp::Network<double> net;
+  bp::Matrix<double> x, y;
+  std::optional<double> lr = o.lr;
+  std::string title;
+  if (!o.example.empty()) {
+    if (!o.model.empty()) throw bp::usage_error("--example: give either --example or --model");
+    bp::LessonExample e = bp::lesson_example(o.example);
+    net = e.network;
+    title = e.title;
+    if (has_data(o.data)) {
+      std::tie(x, y) = load_data(o.data);
+    } else {
+      x = e.x;
+      y = e.y;
+    }
+    if (!lr) lr = e.lr;
+  } else {
+    if (o.model.empty())
+      throw bp::usage_error("give --example NAME or --model FILE (see backprop trace --help)");
+    net = bp::load_model(o.model);
+    std::tie(x, y) = load_data(o.data);
+  }
+  if (!o.loss.empty()) {
+    bp::Network<double> relossed = net.cast<double>();
+    std::vector<bp::LayerSpec> specs;
+    for (const auto& layer : net.layers())
+      specs.push_back({static_cast<int>(layer.units()), layer.activation});
+    bp::Network<double> with_loss(net.inputs(), specs, bp::loss_from_string(o.loss));
+    with_loss.layers() = net.layers();
+    net = with_loss;
+  }
+  check_data_fits(net, x, y);
+  const bp::Trace t = bp::trace(net, x, y, lr);
+  const std::string out = o.format == "json" ? bp::trace_to_json(t) : bp::trace_to_text(t, title);
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+// ---- backprop gradcheck -------------------------------------------------------------------------
+
+struct GradcheckOptions {
+  std::string example, model, layers, activation = "sigmoid", output_activation, loss = "mse";
+  std::string init = "he_normal";
+  double alpha = 0.01;
+  unsigned seed = 42;
+  int samples = 2;
+  double epsilon = 1e-6, tolerance = 1e-5;
+  int order = 2;
+  DataOptions data;
+};
+
+// Random inputs ~ N(0, 1) and targets that suit the loss (in [0, 1], or columns summing to 1).
+std::pair<bp::Matrix<double>, bp::Matrix<double>> random_data(const bp::Network<double>& net,
+                                                              int samples, unsigned seed) {
+  bp::Random random(seed + 1);
+  bp::Matrix<double> x(net.inputs(), samples), y(net.outputs(), samples);
+  for (Eigen::Index j = 0; j < x.cols(); ++j)
+    for (Eigen::Index i = 0; i < x.rows(); ++i) x(i, j) = random.normal();
+  for (Eigen::Index j = 0; j < y.cols(); ++j)
+    for (Eigen::Index i = 0; i < y.rows(); ++i) y(i, j) = random.uniform();
+  if (net.loss() == bp::Loss::cross_entropy) y = y.array().rowwise() / y.array().colwise().sum();
+  return {x, y};
+}
+
+int run_gradcheck(const GradcheckOptions& o) {
+  const int sources = !o.example.empty() + !o.model.empty() + !o.layers.empty();
+  if (sources != 1)
+    throw bp::usage_error("give exactly one of --example NAME, --model FILE or --layers 2-3-2");
+  if (o.samples <= 0)
+    throw bp::usage_error("--samples: expected a positive number, found " +
+                          std::to_string(o.samples));
+  if (!(o.epsilon > 0)) throw bp::usage_error("--epsilon: expected a positive number");
+  if (!(o.tolerance > 0)) throw bp::usage_error("--tolerance: expected a positive number");
+  bp::Network<double> net;
+  bp::Matrix<double> x, y;
+  std::string what;
+  if (!o.example.empty()) {
+    bp::LessonExample e = bp::lesson_example(o.example);
+    net = e.network;
+    x = e.x;
+    y = e.y;
+    what = "example " + o.example;
+  } else if (!o.model.empty()) {
+    net = bp::load_model(o.model);
+    what = o.model;
+  } else {
+    const std::vector<int> sizes = parse_layer_sizes(o.layers);
+    bp::ActivationSpec hidden{bp::activation_from_string(o.activation), o.alpha};
+    const std::string out_name = o.output_activation.empty() ? o.activation : o.output_activation;
+    bp::ActivationSpec output{bp::activation_from_string(out_name), o.alpha};
+    std::vector<bp::LayerSpec> specs;
+    for (std::size_t l = 1; l < sizes.size(); ++l)
+      specs.push_back({sizes[l], l + 1 == sizes.size() ? output : hidden});
+    net = bp::Network<double>(sizes[0], specs, bp::loss_from_string(o.loss));
+    bp::initialize(net, bp::init_from_string(o.init), o.seed);
+    // Non-zero biases, so that a bias gradient bug cannot hide behind b = 0.
+    bp::Random random(o.seed + 2);
+    for (auto& layer : net.layers())
+      for (Eigen::Index i = 0; i < layer.b.size(); ++i) layer.b(i) = 0.1 * random.normal();
+    what = o.layers + " " + o.activation + "/" + out_name + ", loss " + o.loss + ", seed " +
+           std::to_string(o.seed);
+  }
+  if (has_data(o.data)) {
+    std::tie(x, y) = load_data(o.data);
+  } else if (x.size() == 0) {
+    std::tie(x, y) = random_data(net, o.samples, o.seed);
+  }
+  check_data_fits(net, x, y);
+  bp::GradCheckOptions options;
+  options.epsilon = o.epsilon;
+  options.tolerance = o.tolerance;
+  options.order = o.order;
+  const bp::GradCheckReport report = bp::gradient_check(net, x, y, options);
+  std::printf("Gradient check of %s on %ld sample%s (loss %s = %.10g)\n\n", what.c_str(),
+              static_cast<long>(x.cols()), x.cols() == 1 ? "" : "s",
+              bp::to_string(net.loss()).c_str(), report.loss);
+  std::fputs(bp::format_report(report).c_str(), stdout);
+  return report.passed() ? 0 : 1;
+}
+
+}  // namespace
+
+Command add_trace_command(CLI::App& app) {
+  auto o = std::make_shared<TraceOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "trace", "Print every number of one forward and backward pass, as the lesson's tables do");
+  cmd->add_option("--example", o->example,
+                  "A lesson example: single-neuron, network-2-2-1, exercise-9.1");
+  cmd->add_option("--model", o->model, "Model file (JSON)");
+  add_data_options(cmd, o->data);
+  cmd->add_option("--loss", o->loss, "Override the model's loss: mse, bce, cross_entropy");
+  cmd->add_option("--lr", o->lr, "Also show one gradient-descent update at this rate");
+  cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  return {cmd, [o] { return run_trace(*o); }};
+}
+
+Command add_gradcheck_command(CLI::App& app) {
+  auto o = std::make_shared<GradcheckOptions>();
+  GradcheckOptions& gc = *o;
+  CLI::App* gc_cmd = app.add_subcommand(
+      "gradcheck", "Compare backprop's gradients with central differences, in double");
+  gc_cmd->add_option("--example", gc.example, "A lesson example (see trace)");
+  gc_cmd->add_option("--model", gc.model, "Model file (JSON)");
+  gc_cmd->add_option("--layers", gc.layers, "A generated network, e.g. 2-3-2");
+  gc_cmd->add_option("--activation", gc.activation, "Hidden activation of --layers")
+      ->capture_default_str();
+  gc_cmd->add_option("--output-activation", gc.output_activation,
+                     "Output activation of --layers (default: --activation)");
+  gc_cmd->add_option("--alpha", gc.alpha, "leaky_relu slope")->capture_default_str();
+  gc_cmd->add_option("--loss", gc.loss, "Loss of --layers: mse, bce, cross_entropy")
+      ->capture_default_str();
+  gc_cmd->add_option("--init", gc.init, "Initialisation of --layers")->capture_default_str();
+  gc_cmd->add_option("--seed", gc.seed, "Seed of the weights and random samples")
+      ->capture_default_str();
+  gc_cmd->add_option("--samples", gc.samples, "Random samples when no data is given")
+      ->capture_default_str();
+  gc_cmd->add_option("--epsilon", gc.epsilon, "Central-difference step")->capture_default_str();
+  gc_cmd
+      ->add_option("--order", gc.order,
+                   "Difference stencil: 2 (the lesson's) or 4 (more accurate; use --epsilon 1e-3)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({2, 4}));
+  gc_cmd->add_option("--tolerance", gc.tolerance, "Pass below this max relative error")
+      ->capture_default_str();
+  add_data_options(gc_cmd, gc.data);
+  return {gc_cmd, [o] { return run_gradcheck(*o); }};
+}
+
+}  // namespace backprop::cli
