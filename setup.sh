@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev                 # model files and JSON output
   libcli11-dev                       # command-line parsing
   libfmt-dev                         # formatting
+  zlib1g-dev                         # gzip-compressed IDX files
+  dataset-fashion-mnist              # Fashion-MNIST (IDX files under /usr/share/datasets)
   libgtest-dev libgmock-dev          # unit tests
 )
 missing=()

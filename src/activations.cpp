@@ -53,7 +53,9 @@ void activation_forward(const ActivationSpec& f, const Matrix<S>& z, Matrix<S>& 
   a.resize(z.rows(), z.cols());
   switch (f.kind) {
     case Activation::sigmoid:
-      a = z.unaryExpr([](S v) { return sigmoid(v); });
+      // 1 / (1 + e^-z) with Eigen's vectorised exp. For z → −∞, e^-z overflows to +inf and
+      // the quotient is exactly 0, never NaN; for z → +∞ it is 1.
+      a = (S(1) + (-z.array()).exp()).inverse().matrix();
       break;
     case Activation::tanh:
       a = z.array().tanh().matrix();

@@ -73,11 +73,10 @@ void loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z, con
   const S m = static_cast<S>(z.rows());
   const S N = static_cast<S>(z.cols());
   switch (loss) {
-    case Loss::mse: {
-      const Matrix<S> dL_da = (S(2) / (m * N)) * (a - y);
-      activation_backward(output, z, a, dL_da, delta);
+    case Loss::mse:
+      delta = (S(2) / (m * N)) * (a - y);               // dL/da ...
+      activation_backward(output, z, a, delta, delta);  // ... then ⊙ f'(z), in place
       return;
-    }
     case Loss::bce:
       delta = (a - y) / (m * N);  // a = σ(z), computed without overflow
       return;

@@ -22,9 +22,13 @@ Network<S>::Network(int inputs, const std::vector<LayerSpec>& layers, Loss loss)
     fan_in = layers[l].units;
   }
   check_loss_pairing(loss, layers.back().activation.kind);
-  z_.resize(layers_.size());
-  a_.resize(layers_.size());
-  delta_.resize(layers_.size());
+  for (Cache& c : caches_) {
+    c.z.resize(layers_.size());
+    c.a.resize(layers_.size());
+    c.delta.resize(layers_.size());
+  }
+  one_z_.resize(layers_.size());
+  one_a_.resize(layers_.size());
 }
 
 template <typename S>
@@ -71,40 +75,64 @@ void Network<S>::check_batch(const Matrix<S>& x, const char* what, Eigen::Index 
 template <typename S>
 const Matrix<S>& Network<S>::forward(const Matrix<S>& x) {
   check_batch(x, "input", inputs_);
+  // Use the cache that already has this batch size, else recycle the other one.
+  if (caches_[current_].z.front().cols() != x.cols()) current_ = 1 - current_;
+  Cache& c = cache();
   for (std::size_t l = 0; l < layers_.size(); ++l) {
-    const Matrix<S>& a_prev = (l == 0) ? x : a_[l - 1];
-    layers_[l].forward(a_prev, z_[l], a_[l]);  // z = W a_prev + b ; a = f(z)
+    const Matrix<S>& a_prev = (l == 0) ? x : c.a[l - 1];
+    layers_[l].forward(a_prev, c.z[l], c.a[l]);  // z = W a_prev + b ; a = f(z)
   }
-  return a_.back();
+  return c.a.back();
+}
+
+template <typename S>
+const Matrix<S>& Network<S>::predict_one(const Eigen::Ref<const Vector<S>>& x) {
+  if (x.size() != inputs_)
+    throw Error("input has " + std::to_string(x.size()) + " values, expected " +
+                std::to_string(inputs_));
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const DenseLayer<S>& layer = layers_[l];
+    Matrix<S>& z = one_z_[l];
+    z.resize(layer.units(), 1);
+    if (l == 0)
+      z.noalias() = layer.W * x;
+    else
+      z.noalias() = layer.W * one_a_[l - 1];
+    z += layer.b;
+    activation_forward(layer.activation, z, one_a_[l]);
+  }
+  return one_a_.back();
 }
 
 template <typename S>
 S Network<S>::loss_value(const Matrix<S>& y) const {
   check_batch(y, "target", outputs());
-  if (y.cols() != a_.back().cols())
+  const Cache& c = cache();
+  if (y.cols() != c.a.back().cols())
     throw Error("target has " + std::to_string(y.cols()) + " samples, the last forward pass had " +
-                std::to_string(a_.back().cols()));
-  return backprop::loss_value(loss_, layers_.back().activation, z_.back(), a_.back(), y);
+                std::to_string(c.a.back().cols()));
+  return backprop::loss_value(loss_, layers_.back().activation, c.z.back(), c.a.back(), y);
 }
 
 template <typename S>
 void Network<S>::backward(const Matrix<S>& x, const Matrix<S>& y) {
   check_batch(y, "target", outputs());
-  if (a_.back().cols() != x.cols() || y.cols() != x.cols())
+  Cache& c = cache();
+  if (c.a.back().cols() != x.cols() || y.cols() != x.cols())
     throw Error("backward needs the input and target of the last forward pass (" +
-                std::to_string(a_.back().cols()) + " samples), found " + std::to_string(x.cols()) +
+                std::to_string(c.a.back().cols()) + " samples), found " + std::to_string(x.cols()) +
                 " inputs and " + std::to_string(y.cols()) + " targets");
   const std::size_t L = layers_.size();
   // delta(L) = dL/dz(L), from the loss (which alone divides by the batch size)
-  loss_delta(loss_, layers_.back().activation, z_[L - 1], a_[L - 1], y, delta_[L - 1]);
+  loss_delta(loss_, layers_.back().activation, c.z[L - 1], c.a[L - 1], y, c.delta[L - 1]);
   for (std::size_t l = L; l-- > 0;) {
-    const Matrix<S>& a_prev = (l == 0) ? x : a_[l - 1];
-    Matrix<S>* da_prev = (l == 0) ? &dx_ : &pulled_back_;
-    layers_[l].backward(a_prev, delta_[l], da_prev);  // dW, db, Wᵀ delta
+    const Matrix<S>& a_prev = (l == 0) ? x : c.a[l - 1];
+    // dW, db, and Wᵀ delta written straight into the layer below's delta (or dL/dx)
+    layers_[l].backward(a_prev, c.delta[l], l == 0 ? &c.dx : &c.delta[l - 1]);
     if (l > 0) {
-      // delta(l-1) = (W(l)ᵀ delta(l)) ⊙ f'(z(l-1))
-      activation_backward(layers_[l - 1].activation, z_[l - 1], a_[l - 1], pulled_back_,
-                          delta_[l - 1]);
+      // delta(l-1) = (W(l)ᵀ delta(l)) ⊙ f'(z(l-1)), in place
+      activation_backward(layers_[l - 1].activation, c.z[l - 1], c.a[l - 1], c.delta[l - 1],
+                          c.delta[l - 1]);
     }
   }
 }

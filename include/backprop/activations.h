@@ -44,6 +44,7 @@ void activation_derivative(const ActivationSpec& f, const Matrix<S>& z, const Ma
                            Matrix<S>& fprime);
 
 // delta = dL/dz from g = dL/da: g ⊙ f'(z), or the softmax Jacobian product. `a` must be f(z).
+// g and delta may be the same matrix (the network computes delta in place).
 template <typename S>
 void activation_backward(const ActivationSpec& f, const Matrix<S>& z, const Matrix<S>& a,
                          const Matrix<S>& g, Matrix<S>& delta);

@@ -58,10 +58,15 @@ class Network {
   void gd_step(S lr);
 
   // Caches of the last pass, layer l = 0..depth()-1 (the lesson's layer l+1).
-  const Matrix<S>& z(std::size_t l) const { return z_.at(l); }
-  const Matrix<S>& a(std::size_t l) const { return a_.at(l); }
-  const Matrix<S>& delta(std::size_t l) const { return delta_.at(l); }
-  const Matrix<S>& input_gradient() const { return dx_; }  // dL/dx (inputs x N)
+  const Matrix<S>& z(std::size_t l) const { return cache().z.at(l); }
+  const Matrix<S>& a(std::size_t l) const { return cache().a.at(l); }
+  const Matrix<S>& delta(std::size_t l) const { return cache().delta.at(l); }
+  const Matrix<S>& input_gradient() const { return cache().dx; }  // dL/dx (inputs x N)
+
+  // One sample in, the network's output out, without touching the batch caches: the fast path
+  // for inference one input at a time. Not thread-safe (it reuses the network's scratch vectors).
+  // Returns the output as a (outputs x 1) column.
+  const Matrix<S>& predict_one(const Eigen::Ref<const Vector<S>>& x);
 
   // The same network (parameters, not caches) in another precision.
   template <typename T>
@@ -73,12 +78,22 @@ class Network {
  private:
   void check_batch(const Matrix<S>& x, const char* what, Eigen::Index rows) const;
 
+  // The caches of one batch size. Two are kept, so that alternating sizes (the full
+  // mini-batches and the smaller last one of an epoch) reuse their buffers: a steady-state
+  // training step allocates nothing.
+  struct Cache {
+    std::vector<Matrix<S>> z, a, delta;
+    Matrix<S> dx;  // dL/dx
+  };
+  const Cache& cache() const { return caches_[current_]; }
+  Cache& cache() { return caches_[current_]; }
+
   int inputs_ = 0;
   Loss loss_ = Loss::mse;
   std::vector<DenseLayer<S>> layers_;
-  std::vector<Matrix<S>> z_, a_, delta_;
-  Matrix<S> pulled_back_;  // Wᵀ delta of the layer above: dL/da of the layer below
-  Matrix<S> dx_;
+  Cache caches_[2];
+  int current_ = 0;
+  std::vector<Matrix<S>> one_z_, one_a_;  // predict_one's scratch (units x 1)
 };
 
 template <typename S>
