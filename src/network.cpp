@@ -115,7 +115,7 @@ S Network<S>::loss_value(const Matrix<S>& y) const {
 }
 
 template <typename S>
-void Network<S>::backward(const Matrix<S>& x, const Matrix<S>& y) {
+void Network<S>::backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gradient) {
   check_batch(y, "target", outputs());
   Cache& c = cache();
   if (c.a.back().cols() != x.cols() || y.cols() != x.cols())
@@ -128,7 +128,10 @@ void Network<S>::backward(const Matrix<S>& x, const Matrix<S>& y) {
   for (std::size_t l = L; l-- > 0;) {
     const Matrix<S>& a_prev = (l == 0) ? x : c.a[l - 1];
     // dW, db, and Wᵀ delta written straight into the layer below's delta (or dL/dx)
-    layers_[l].backward(a_prev, c.delta[l], l == 0 ? &c.dx : &c.delta[l - 1]);
+    layers_[l].backward(a_prev, c.delta[l],
+                        l > 0            ? &c.delta[l - 1]
+                        : input_gradient ? &c.dx
+                                         : nullptr);
     if (l > 0) {
       // delta(l-1) = (W(l)ᵀ delta(l)) ⊙ f'(z(l-1)), in place
       activation_backward(layers_[l - 1].activation, c.z[l - 1], c.a[l - 1], c.delta[l - 1],

@@ -25,10 +25,17 @@ FlushDenormals::~FlushDenormals() {
 #endif
 }
 
+namespace {
+// NumPy's legacy shuffle (np.random.shuffle), in place.
+void shuffle(std::vector<std::size_t>& order, Random& random) {
+  for (std::size_t i = order.size(); i-- > 1;) std::swap(order[i], order[random.interval(i)]);
+}
+}  // namespace
+
 std::vector<std::size_t> shuffled_indices(std::size_t n, Random& random) {
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  for (std::size_t i = n; i-- > 1;) std::swap(order[i], order[random.interval(i)]);
+  shuffle(order, random);
   return order;
 }
 
@@ -99,30 +106,37 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   const bool full_batch = batch == n;
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  Matrix<S> x_batch, y_batch;
+  // Two buffers per matrix: full mini-batches and the smaller last one keep their own storage.
+  Matrix<S> x_batch[2], y_batch[2];
 
   TrainResult result;
+  result.history.reserve(static_cast<std::size_t>(options.epochs));
   double best = std::numeric_limits<double>::infinity();
   Network<S> best_network;
   int since_best = 0;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    if (!full_batch && options.shuffle) order = shuffled_indices(n, random);
+    if (!full_batch && options.shuffle) {
+      // np.random.permutation(n) each epoch: a fresh 0..n-1, shuffled (no allocation)
+      for (std::size_t i = 0; i < n; ++i) order[i] = i;
+      shuffle(order, random);
+    }
     double loss_sum = 0, right = 0;
     for (std::size_t begin = 0; begin < n; begin += batch) {
       const std::size_t end = std::min(begin + batch, n);
+      const int slot = (end - begin == batch) ? 0 : 1;
       if (!full_batch) {
-        gather(x, order, begin, end, x_batch);
-        gather(y, order, begin, end, y_batch);
+        gather(x, order, begin, end, x_batch[slot]);
+        gather(y, order, begin, end, y_batch[slot]);
       }
-      const Matrix<S>& xb = full_batch ? x : x_batch;
-      const Matrix<S>& yb = full_batch ? y : y_batch;
+      const Matrix<S>& xb = full_batch ? x : x_batch[slot];
+      const Matrix<S>& yb = full_batch ? y : y_batch[slot];
       const Matrix<S>& a = network.forward(xb);          // forward
       const double batch_loss = network.loss_value(yb);  // loss, before the update
       const double count = static_cast<double>(end - begin);
       loss_sum += batch_loss * count;
       if (options.classification) right += accuracy(a, yb) * count;
-      network.backward(xb, yb);  // backward
-      optimizer.step();          // step
+      network.backward(xb, yb, false);  // backward (no dL/dx needed)
+      optimizer.step();                 // step
     }
     EpochRecord record;
     record.epoch = epoch;

@@ -11,6 +11,7 @@
 
 #include "backprop/backprop.h"
 #include "backprop/data/dataset.h"
+#include "backprop/data/idx.h"
 #include "backprop/train.h"
 #include "cli_util.h"
 #include "commands.h"
@@ -46,6 +47,8 @@ struct TrainCommandOptions {
   int print_every = 0;
   std::string history_file, save_file;
   bool force = false, quiet = false;
+  int threads = 0;  // 0: OpenMP's default
+  std::string data_dir = kFashionMnistDir;
   // the lesson's experiments print its final table
   enum class Lesson { none, xor_, circle } lesson = Lesson::none;
 };
@@ -148,7 +151,125 @@ void print_xor_table(Network<double>& net, const Dataset& data) {
   }
 }
 
-int run_train(TrainCommandOptions o) {
+// One-hot targets (classes x N) from class indices.
+Matrix<float> one_hot(const std::vector<int>& labels, int classes) {
+  Matrix<float> y = Matrix<float>::Zero(classes, static_cast<Eigen::Index>(labels.size()));
+  for (std::size_t j = 0; j < labels.size(); ++j) y(labels[j], static_cast<Eigen::Index>(j)) = 1;
+  return y;
+}
+
+// backprop train fashion-mnist: 784-256-128-10 relu, softmax + cross_entropy, adam 1e-3,
+// batch 128, float32 by default; per epoch the training loss, test accuracy and samples/s.
+template <typename S>
+int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
+  const std::string save = o.save_file.empty() ? "fashion-mnist.json" : o.save_file;
+  check_output_path(save, "--save", {}, o.force);
+  if (!o.history_file.empty()) check_output_path(o.history_file, "--history", {}, o.force);
+  const int epochs = cmd.count("--epochs") ? o.epochs : 15;
+  const int batch = cmd.count("--batch-size") ? o.batch_size : 128;
+  const LabelledImages train_images = load_fashion_mnist(o.data_dir, true);
+  const LabelledImages test_images = load_fashion_mnist(o.data_dir, false);
+  const int classes = static_cast<int>(train_images.class_names.size());
+  const Matrix<S> x = train_images.x.template cast<S>();
+  const Matrix<S> y = one_hot(train_images.labels, classes).template cast<S>();
+  const Matrix<S> x_test = test_images.x.template cast<S>();
+  const Matrix<S> y_test = one_hot(test_images.labels, classes).template cast<S>();
+
+  std::vector<LayerSpec> specs;
+  const ActivationSpec hidden{activation_from_string(o.activation), o.alpha};
+  for (int units : parse_hidden(cmd.count("--hidden") ? o.hidden : "256,128"))
+    specs.push_back({units, hidden});
+  specs.push_back({classes, {Activation::softmax}});
+  Network<double> initial(static_cast<int>(x.rows()), specs, Loss::cross_entropy);
+  initialize(initial, init_from_string(o.weight_init), o.seed);
+  Network<S> net = initial.cast<S>();
+
+  TrainOptions options;
+  options.epochs = epochs;
+  options.batch_size = batch;
+  options.shuffle = !o.no_shuffle;
+  options.seed = o.seed;
+  options.classification = true;
+  options.optimizer.kind = optimizer_from_string(o.optimizer);
+  options.optimizer.lr = o.lr.value_or(options.optimizer.kind == OptimizerKind::adam ? 1e-3 : 0.1);
+  options.optimizer.momentum = o.momentum;
+  options.optimizer.nesterov = o.nesterov;
+  options.optimizer.beta1 = o.beta1;
+  options.optimizer.beta2 = o.beta2;
+  options.optimizer.epsilon = o.epsilon;
+  options.optimizer.weight_decay = o.weight_decay;
+  if (!o.quiet)
+    std::printf(
+        "Training 784-%s-%d on Fashion-MNIST (%zu training, %zu test images), %s lr %g, "
+        "batch %d, %d epochs, %s\n",
+        cmd.count("--hidden") ? o.hidden.c_str() : "256-128", classes, train_images.labels.size(),
+        test_images.labels.size(), to_string(options.optimizer.kind).c_str(), options.optimizer.lr,
+        batch, epochs, sizeof(S) == 4 ? "float32" : "float64");
+  std::vector<EpochRecord> history;
+  auto last = std::chrono::steady_clock::now();
+  double train_seconds = 0;
+  const EpochCallback on_epoch = [&](const EpochRecord& r) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - last).count();
+    train_seconds += seconds;
+    EpochRecord with_test = r;
+    with_test.val_loss = 0;  // evaluated below, outside the timed training
+    const Matrix<S>& a = net.forward(x_test);
+    with_test.val_loss = net.loss_value(y_test);
+    with_test.val_accuracy = accuracy(a, y_test);
+    history.push_back(with_test);
+    if (!o.quiet)
+      std::printf(
+          "Epoch %3d/%d: train loss %.4f, train accuracy %s, test accuracy %s, "
+          "%.0f samples/s (%.2f s)\n",
+          r.epoch + 1, epochs, r.loss, percent(r.accuracy).c_str(),
+          percent(with_test.val_accuracy).c_str(), x.cols() / seconds, seconds);
+    std::fflush(stdout);
+    last = std::chrono::steady_clock::now();
+    return true;
+  };
+  train<S>(net, x, y, options, nullptr, nullptr, on_epoch);
+  if (!o.quiet)
+    std::printf("Trained %zu epochs in %.1f s (%.2f s per epoch); test accuracy %s\n",
+                history.size(), train_seconds, train_seconds / history.size(),
+                percent(history.back().val_accuracy).c_str());
+  if (!o.history_file.empty()) write_history_csv(o.history_file, history);
+  Model model{net.template cast<double>(), {}};
+  model.info.target_column = "label";
+  model.info.class_names = train_images.class_names;
+  auto set = [&](const std::string& name, const std::string& json) {
+    model.info.settings.emplace_back(name, json);
+  };
+  set("data", json_string("fashion-mnist"));
+  set("optimizer", json_string(to_string(options.optimizer.kind)));
+  set("lr", fmt::format("{}", options.optimizer.lr));
+  set("epochs", std::to_string(epochs));
+  set("batch_size", std::to_string(batch));
+  set("seed", std::to_string(o.seed));
+  set("precision", json_string(sizeof(S) == 4 ? "float" : "double"));
+  set("seconds", fmt::format("{:.3f}", train_seconds));
+  for (const EpochRecord& r : history) {
+    model.info.loss.push_back(r.loss);
+    model.info.accuracy.push_back(r.accuracy);
+    model.info.val_loss.push_back(r.val_loss);
+    model.info.val_accuracy.push_back(r.val_accuracy);
+  }
+  save_model(model, save);
+  if (!o.quiet) std::printf("Saved the model to %s\n", save.c_str());
+  return 0;
+}
+
+int run_train(TrainCommandOptions o, const CLI::App& cmd) {
+  if (o.threads < 0)
+    throw usage_error("--threads: expected a positive number, found " + std::to_string(o.threads));
+  if (o.threads > 0) Eigen::setNbThreads(o.threads);
+  if (o.dataset == "fashion-mnist") {
+    if (!o.data_file.empty()) throw usage_error("--data: fashion-mnist is read from --data-dir");
+    const std::string precision = cmd.count("--precision") ? o.precision : "float";
+    if (precision == "double") return train_images<double>(o, cmd);
+    if (precision == "float") return train_images<float>(o, cmd);
+    throw usage_error("--precision: expected double or float, found '" + precision + "'");
+  }
   // Outputs are checked before any work, so a long run never ends in an unwritable path.
   const std::vector<std::string> inputs = {o.data_file, o.test_file, o.validation_file,
                                            o.init_model};
@@ -460,6 +581,7 @@ void add_common_training_flags(CLI::App* cmd, TrainCommandOptions& o) {
   cmd->add_option("--save", o.save_file, "Save the trained model (JSON)");
   cmd->add_flag("--force", o.force, "Allow an output to overwrite an input file");
   cmd->add_flag("--quiet", o.quiet, "Print nothing but errors and the final results");
+  cmd->add_option("--threads", o.threads, "Threads for large matrix products (default: all cores)");
 }
 
 }  // namespace
@@ -469,7 +591,10 @@ Command add_train_command(CLI::App& app) {
   CLI::App* cmd =
       app.add_subcommand("train", "Train a network on a built-in data set or a CSV file");
   cmd->add_option("dataset", o->dataset,
-                  "A built-in data set: xor, circle, moons, spirals, blobs (or use --data)");
+                  "A built-in data set: xor, circle, moons, spirals, blobs, fashion-mnist (or use "
+                  "--data)");
+  cmd->add_option("--data-dir", o->data_dir, "Where fashion-mnist's IDX files are")
+      ->capture_default_str();
   cmd->add_option("--data", o->data_file, "Training data: CSV file with a header row");
   cmd->add_option("--target", o->target, "Class-label column of --data (integers or strings)");
   cmd->add_option("--targets", o->targets, "Numeric target columns of --data, e.g. y1,y2");
@@ -518,7 +643,7 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--patience", o->patience,
                   "Stop after this many epochs without a better validation loss; keep the best")
       ->capture_default_str();
-  return {cmd, [o] { return run_train(*o); }};
+  return {cmd, [o, cmd] { return run_train(*o, *cmd); }};
 }
 
 Command add_xor_command(CLI::App& app) {
@@ -536,7 +661,7 @@ Command add_xor_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "xor", "The lesson's section 7: train 2-4-1 sigmoid on XOR with GD, lr 2, 10000 epochs");
   add_common_training_flags(cmd, *o);
-  return {cmd, [o] { return run_train(*o); }};
+  return {cmd, [o, cmd] { return run_train(*o, *cmd); }};
 }
 
 Command add_circle_command(CLI::App& app) {
@@ -560,7 +685,7 @@ Command add_circle_command(CLI::App& app) {
   cmd->add_option("--n", o->n, "Samples")->capture_default_str();
   cmd->add_option("--noise", o->noise, "Noise")->capture_default_str();
   cmd->add_option("--data-seed", o->data_seed, "Seed of the data")->capture_default_str();
-  return {cmd, [o] { return run_train(*o); }};
+  return {cmd, [o, cmd] { return run_train(*o, *cmd); }};
 }
 
 }  // namespace backprop::cli

@@ -52,8 +52,9 @@ class Network {
   const Matrix<S>& forward(const Matrix<S>& x);
   // L of the last forward pass against targets y (outputs x N).
   S loss_value(const Matrix<S>& y) const;
-  // Backpropagation after forward(x): assigns every layer's dW, db and the input gradient.
-  void backward(const Matrix<S>& x, const Matrix<S>& y);
+  // Backpropagation after forward(x): assigns every layer's dW, db and, when asked (training
+  // does not need it), the input gradient dL/dx.
+  void backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gradient = true);
   // Plain gradient descent on the gradients of the last backward: W ← W − lr dW, b ← b − lr db.
   void gd_step(S lr);
 

@@ -1,0 +1,251 @@
+// cmd_plot.cpp — the figures: `backprop plot` (a saved model's or a history's figures),
+// `backprop sweep` (the lesson's Exercise 9.3, hidden sizes on XOR) and `backprop graph` (the
+// section-3 computational graph with every value and gradient). Parse, call backprop_plot, print.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backprop/backprop.h"
+#include "backprop/data/dataset.h"
+#include "backprop/plot/figures.h"
+#include "backprop/plot/graph.h"
+#include "backprop/plot/sweep.h"
+#include "cli_util.h"
+#include "commands.h"
+
+namespace backprop::cli {
+namespace {
+
+// An output directory must exist: writing figures into a mistyped path should fail before any
+// work, not create it.
+void check_directory(const std::string& dir, const std::string& flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (dir.empty()) throw usage_error(flag + ": expected a directory, found an empty name");
+  if (!fs::exists(dir, ec))
+    throw usage_error(flag + ": directory '" + dir + "' does not exist (create it first)");
+  if (!fs::is_directory(dir, ec)) throw usage_error(flag + ": '" + dir + "' is not a directory");
+}
+
+std::string in_directory(const std::string& dir, const std::string& name) {
+  return (std::filesystem::path(dir) / name).string();
+}
+
+// ---- backprop plot ------------------------------------------------------------------------------
+
+struct PlotCommandOptions {
+  std::string model, history;
+  std::string data_file, target, dataset;
+  int n = -1;
+  double noise = -1;
+  unsigned data_seed = 42;
+  std::string out, format = "png";
+  std::size_t layer = 0;
+};
+
+bool has_data(const PlotCommandOptions& o) { return !o.data_file.empty() || !o.dataset.empty(); }
+
+Dataset plot_data(const PlotCommandOptions& o, const Model& model) {
+  if (!o.data_file.empty() && !o.dataset.empty())
+    throw usage_error("--data: give either --data FILE.csv or --dataset NAME, not both");
+  if (!o.dataset.empty()) return make_dataset(o.dataset, o.n, o.noise, o.data_seed);
+  CsvDatasetOptions csv;
+  csv.target = o.target.empty() ? model.info.target_column : o.target;
+  if (csv.target.empty())
+    throw usage_error("--target: give the class-label column of " + o.data_file +
+                      " (the model does not name one)");
+  csv.features = model.info.feature_names;
+  csv.class_names = model.info.class_names;
+  return load_csv_dataset(o.data_file, csv);
+}
+
+int run_plot(const PlotCommandOptions& o) {
+  const plot::Format format = plot::format_from_string(o.format);
+  if (o.model.empty() == o.history.empty())
+    throw usage_error(
+        "give either --model FILE.json or --history FILE.csv (see backprop plot "
+        "--help)");
+  check_directory(o.out, "--out");
+  std::vector<std::string> written;
+  if (!o.history.empty()) {
+    if (has_data(o))
+      throw usage_error(
+          "--history: a history has no network to draw the data with; give "
+          "--model for decision boundaries");
+    const ModelInfo history = plot::read_history_csv(o.history);
+    const std::string path = in_directory(o.out, "loss." + plot::extension(format));
+    plot::loss_curve(history, "Training history: " + o.history, path, format);
+    written.push_back(path);
+  } else {
+    const Model model = read_model(o.model);
+    std::unique_ptr<Dataset> data;
+    if (has_data(o)) {
+      data = std::make_unique<Dataset>(plot_data(o, model));
+      if (model.network.inputs() != 2)
+        std::fprintf(stderr,
+                     "backprop: note: no decision boundary or neuron maps: they need 2 inputs, "
+                     "the model has %d\n",
+                     model.network.inputs());
+    }
+    written = plot::write_training_figures(model, data.get(), o.out, format, o.layer);
+    if (written.empty())
+      throw Error(o.model +
+                  ": nothing to plot: no training history, no 2-D data given, and the "
+                  "network is too wide for a diagram");
+  }
+  for (const std::string& path : written) std::printf("wrote %s\n", path.c_str());
+  return 0;
+}
+
+// ---- backprop sweep -----------------------------------------------------------------------------
+
+struct SweepCommandOptions {
+  std::string dataset = "xor";
+  int n = -1;
+  double noise = -1;
+  unsigned data_seed = 42;
+  std::string hidden_sizes = "1,2,4,8";
+  int seeds = 5;
+  unsigned first_seed = 42;
+  int epochs = 10000;
+  double lr = 2.0;
+  std::string activation = "sigmoid";
+  std::string out, format = "png";
+};
+
+int run_sweep(const SweepCommandOptions& o) {
+  plot::SweepOptions options;
+  options.hidden_sizes = parse_hidden(o.hidden_sizes, "--hidden-sizes");
+  options.seeds = o.seeds;
+  options.first_seed = o.first_seed;
+  options.epochs = o.epochs;
+  options.lr = o.lr;
+  options.activation = activation_from_string(o.activation);
+  options.validate();
+  const plot::Format format = plot::format_from_string(o.format);
+  if (!o.out.empty()) check_directory(o.out, "--out");  // before the runs, not after
+  const Dataset data = make_dataset(o.dataset, o.n, o.noise, o.data_seed);
+  const plot::SweepResult result = plot::run_sweep(data, options);
+  std::fputs(plot::sweep_table(result).c_str(), stdout);
+  if (o.out.empty()) {
+    std::printf("\n(give --out DIR to write sweep.csv, sweep_runs.csv and the figure)\n");
+    return 0;
+  }
+  const std::string summary = in_directory(o.out, "sweep.csv");
+  const std::string runs = in_directory(o.out, "sweep_runs.csv");
+  const std::string figure = in_directory(o.out, "sweep." + plot::extension(format));
+  write_file_atomically(summary, plot::sweep_csv(result));
+  write_file_atomically(runs, plot::sweep_runs_csv(result));
+  plot::sweep_figure(result, figure, format);
+  std::printf("\nwrote %s\nwrote %s\nwrote %s\n", summary.c_str(), runs.c_str(), figure.c_str());
+  return 0;
+}
+
+// ---- backprop graph -----------------------------------------------------------------------------
+
+struct GraphCommandOptions {
+  std::string example, model, x, y, out;
+};
+
+int run_graph(const GraphCommandOptions& o) {
+  if (o.out.empty()) throw usage_error("--out: give the file to write (.dot, .svg, .png or .pdf)");
+  check_output_path(o.out, "--out", {o.model}, false);
+  Network<double> network;
+  Matrix<double> x, y;
+  std::string title;
+  std::vector<std::string> input_names;
+  if (!o.example.empty()) {
+    if (!o.model.empty()) throw usage_error("--example: give either --example or --model");
+    const LessonExample e = lesson_example(o.example);
+    network = e.network;
+    x = o.x.empty() ? e.x : samples_from_flags({o.x}, "--x");
+    y = o.y.empty() ? e.y : samples_from_flags({o.y}, "--y");
+    title = e.title;
+  } else {
+    if (o.model.empty())
+      throw usage_error(
+          "give --example NAME or --model FILE.json --x ... --y ... (see backprop "
+          "graph --help)");
+    if (o.x.empty() || o.y.empty())
+      throw usage_error("--model: also give one sample, --x (inputs) and --y (target)");
+    const Model model = read_model(o.model);
+    network = model.network;
+    x = samples_from_flags({o.x}, "--x");
+    y = samples_from_flags({o.y}, "--y");
+    title = "Computational graph of " + o.model;
+    input_names = model.info.feature_names;
+  }
+  plot::write_graph(plot::graph_dot(network, x, y, title, input_names), o.out);
+  std::printf("wrote %s\n", o.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+Command add_plot_command(CLI::App& app) {
+  auto o = std::make_shared<PlotCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "plot",
+      "Draw a saved model's figures (loss, decision boundary, neuron maps, network) or a "
+      "history's loss curve");
+  cmd->add_option("--model", o->model, "Model file (JSON) with its training history");
+  cmd->add_option("--history", o->history,
+                  "History CSV (epoch,loss,accuracy,val_loss,val_accuracy) from train --history");
+  cmd->add_option("--data", o->data_file, "CSV data to draw with a 2-input model");
+  cmd->add_option("--target", o->target, "Class-label column of --data (default: the model's)");
+  cmd->add_option("--dataset", o->dataset, "Built-in data set to draw: xor, circle, moons, ...");
+  cmd->add_option("--n", o->n, "Samples of --dataset");
+  cmd->add_option("--noise", o->noise, "Noise of --dataset");
+  cmd->add_option("--data-seed", o->data_seed, "Seed of --dataset")->capture_default_str();
+  cmd->add_option("--out", o->out, "Existing directory for the figures")->required();
+  cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
+  cmd->add_option("--layer", o->layer, "Hidden layer of the neuron maps (0 = the first)")
+      ->capture_default_str();
+  return {cmd, [o] { return run_plot(*o); }};
+}
+
+Command add_sweep_command(CLI::App& app) {
+  auto o = std::make_shared<SweepCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep",
+      "The lesson's Exercise 9.3: train 2-H-1 nets of several hidden sizes from several "
+      "seeds and compare");
+  cmd->add_option("--dataset", o->dataset, "Built-in data set")->capture_default_str();
+  cmd->add_option("--n", o->n, "Samples of --dataset");
+  cmd->add_option("--noise", o->noise, "Noise of --dataset");
+  cmd->add_option("--data-seed", o->data_seed, "Seed of --dataset")->capture_default_str();
+  cmd->add_option("--hidden-sizes", o->hidden_sizes, "Hidden sizes to compare")
+      ->capture_default_str();
+  cmd->add_option("--seeds", o->seeds, "Runs per size")->capture_default_str();
+  cmd->add_option("--seed", o->first_seed,
+                  "First weight seed (42: the lesson's initialisation); runs use seed, seed+1, ...")
+      ->capture_default_str();
+  cmd->add_option("--epochs", o->epochs, "Epochs per run")->capture_default_str();
+  cmd->add_option("--lr", o->lr, "Learning rate of full-batch gradient descent")
+      ->capture_default_str();
+  cmd->add_option("--activation", o->activation, "Hidden activation (the output is sigmoid)")
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "Existing directory for sweep.csv, sweep_runs.csv, the figure");
+  cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
+  return {cmd, [o] { return run_sweep(*o); }};
+}
+
+Command add_graph_command(CLI::App& app) {
+  auto o = std::make_shared<GraphCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "graph",
+      "The computational graph of a small net on one sample, every node with its value "
+      "and gradient (Graphviz)");
+  cmd->add_option("--example", o->example, "A lesson example: single-neuron, network-2-2-1, ...");
+  cmd->add_option("--model", o->model, "Model file (JSON) of a small network (<= 10 units)");
+  cmd->add_option("--x", o->x, "The sample's inputs, comma-separated (e.g. 2 or 1,0)");
+  cmd->add_option("--y", o->y, "Its target, comma-separated");
+  cmd->add_option("--out", o->out, "Output: .dot (text), or .svg/.png/.pdf (runs Graphviz's dot)")
+      ->required();
+  return {cmd, [o] { return run_graph(*o); }};
+}
+
+}  // namespace backprop::cli
