@@ -1,6 +1,9 @@
 #include "backprop/random.h"
 
 #include <cmath>
+#include <sstream>
+
+#include "backprop/error.h"
 
 namespace backprop {
 
@@ -40,6 +43,25 @@ std::uint64_t Random::interval(std::uint64_t n) {
     while (value > n);
   }
   return value;
+}
+
+std::string Random::state() const {
+  std::ostringstream out;
+  out.precision(17);
+  out << engine_ << ' ' << has_cached_normal_ << ' ' << std::hexfloat << cached_normal_;
+  return out.str();
+}
+
+void Random::restore(const std::string& state) {
+  std::istringstream in(state);
+  std::mt19937 engine;
+  bool has = false;
+  std::string cached;
+  in >> engine >> has >> cached;
+  if (!in) throw Error("not a random generator state");
+  engine_ = engine;
+  has_cached_normal_ = has;
+  cached_normal_ = std::strtod(cached.c_str(), nullptr);
 }
 
 }  // namespace backprop

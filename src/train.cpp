@@ -58,14 +58,6 @@ double accuracy(const Matrix<S>& a, const Matrix<S>& y) {
 
 namespace {
 
-template <typename S>
-void check_finite_loss(double loss, int epoch) {
-  if (!std::isfinite(loss))
-    throw Error("training diverged at epoch " + std::to_string(epoch) + ": the loss became " +
-                (std::isnan(loss) ? "nan" : "infinite") +
-                " (try a smaller --lr, or --standardize the inputs)");
-}
-
 // Copies the columns order[begin, end) of `from` into `to`, one sample per column.
 template <typename S>
 void gather(const Matrix<S>& from, const std::vector<std::size_t>& order, std::size_t begin,
@@ -73,6 +65,55 @@ void gather(const Matrix<S>& from, const std::vector<std::size_t>& order, std::s
   to.resize(from.rows(), static_cast<Eigen::Index>(end - begin));
   for (std::size_t k = begin; k < end; ++k)
     to.col(static_cast<Eigen::Index>(k - begin)) = from.col(static_cast<Eigen::Index>(order[k]));
+}
+
+}  // namespace
+
+namespace {
+
+// Parameters of a network, kept to fall back on (assignments reuse storage after the first).
+template <typename S>
+struct Snapshot {
+  std::vector<Matrix<S>> W;
+  std::vector<Vector<S>> b;
+  void take(const Network<S>& network) {
+    W.resize(network.depth());
+    b.resize(network.depth());
+    for (std::size_t l = 0; l < network.depth(); ++l) {
+      W[l] = network.layer(l).W;
+      b[l] = network.layer(l).b;
+    }
+  }
+  void restore(Network<S>& network) const {
+    for (std::size_t l = 0; l < W.size(); ++l) {
+      network.layer(l).W = W[l];
+      network.layer(l).b = b[l];
+    }
+  }
+};
+
+// Where non-finite values first appear, in forward order: "layer 2 (weights)".
+template <typename S>
+std::string first_non_finite(const Network<S>& network) {
+  for (std::size_t l = 0; l < network.depth(); ++l) {
+    const std::string at = "layer " + std::to_string(l + 1);
+    if (!network.layer(l).W.allFinite()) return at + " (weights)";
+    if (!network.layer(l).b.allFinite()) return at + " (biases)";
+    if (!network.z(l).allFinite()) return at + " (pre-activations z)";
+    if (!network.a(l).allFinite()) return at + " (activations a)";
+  }
+  return "the loss";
+}
+
+bool all_finite_parameters(const Network<float>& n) {
+  for (const auto& l : n.layers())
+    if (!l.W.allFinite() || !l.b.allFinite()) return false;
+  return true;
+}
+bool all_finite_parameters(const Network<double>& n) {
+  for (const auto& l : n.layers())
+    if (!l.W.allFinite() || !l.b.allFinite()) return false;
+  return true;
 }
 
 }  // namespace
@@ -90,6 +131,9 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   if (options.patience < 0)
     throw usage_error("--patience: expected 0 (off) or a positive number of epochs, found " +
                       std::to_string(options.patience));
+  if (options.checkpoint_every < 0)
+    throw usage_error("--checkpoint-every: expected a positive number of epochs, found " +
+                      std::to_string(options.checkpoint_every));
   if (x.cols() != y.cols())
     throw Error("the inputs have " + std::to_string(x.cols()) + " samples, the targets " +
                 std::to_string(y.cols()));
@@ -99,6 +143,51 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   FlushDenormals flush;
   Optimizer<S> optimizer(network, options.optimizer);
   Random random(options.seed);
+  TrainResult result;
+  result.history.reserve(static_cast<std::size_t>(options.epochs));
+  double best = std::numeric_limits<double>::infinity();
+  Network<S> best_network;
+  int since_best = 0, first_epoch = 0;
+  if (const TrainState* r = options.resume) {
+    // Continue exactly: parameters, optimizer state and time, generator, history, early stopping.
+    if (r->network.depth() != network.depth())
+      throw Error("the checkpoint's network has " + std::to_string(r->network.depth()) +
+                  " layers, this one " + std::to_string(network.depth()));
+    network = r->network.cast<S>();
+    auto& state = optimizer.state();
+    if (r->optimizer_first.size() != state.size() || r->optimizer_second.size() != state.size())
+      throw Error("the checkpoint's optimizer state does not fit this network");
+    for (std::size_t k = 0; k < state.size(); ++k) {
+      state[k].first = r->optimizer_first[k].cast<S>();
+      state[k].second = r->optimizer_second[k].cast<S>();
+    }
+    optimizer.set_steps(r->steps);
+    random.restore(r->random_state);
+    result.history = r->history;
+    best = r->best;
+    result.best_epoch = r->best_epoch;
+    since_best = r->since_best;
+    if (r->best_epoch >= 0) best_network = r->best_network.cast<S>();
+    first_epoch = r->epochs_done;
+  }
+  auto snapshot_state = [&](int epochs_done) {
+    TrainState state;
+    state.epochs_done = epochs_done;
+    state.steps = optimizer.steps();
+    state.network = network.template cast<double>();
+    for (auto& t : optimizer.state()) {
+      state.optimizer_first.push_back(t.first.template cast<double>());
+      state.optimizer_second.push_back(t.second.template cast<double>());
+    }
+    state.random_state = random.state();
+    state.history = result.history;
+    state.best = best;
+    state.best_epoch = result.best_epoch;
+    state.since_best = since_best;
+    if (result.best_epoch >= 0) state.best_network = best_network.template cast<double>();
+    return state;
+  };
+
   const std::size_t n = static_cast<std::size_t>(x.cols());
   const std::size_t batch = (options.batch_size == 0 || options.batch_size >= static_cast<int>(n))
                                 ? n
@@ -108,13 +197,12 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
   // Two buffers per matrix: full mini-batches and the smaller last one keep their own storage.
   Matrix<S> x_batch[2], y_batch[2];
+  Snapshot<S> epoch_start, last_good;  // the parameters to fall back on if training diverges
+  last_good.take(network);
+  int last_good_epoch = first_epoch - 1;
 
-  TrainResult result;
-  result.history.reserve(static_cast<std::size_t>(options.epochs));
-  double best = std::numeric_limits<double>::infinity();
-  Network<S> best_network;
-  int since_best = 0;
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+  for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
+    epoch_start.take(network);
     if (!full_batch && options.shuffle) {
       // np.random.permutation(n) each epoch: a fresh 0..n-1, shuffled (no allocation)
       for (std::size_t i = 0; i < n; ++i) order[i] = i;
@@ -141,7 +229,25 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     EpochRecord record;
     record.epoch = epoch;
     record.loss = loss_sum / static_cast<double>(n);
-    check_finite_loss<S>(record.loss, epoch);
+    if (!std::isfinite(record.loss) || !all_finite_parameters(network)) {
+      // Divergence: say when and where, and keep the parameters of the last epoch that began
+      // with finite parameters and ended with a finite loss.
+      result.diverged = true;
+      result.divergence =
+          "training diverged at epoch " + std::to_string(epoch) + ": " +
+          (std::isfinite(record.loss)
+               ? std::string("a parameter became non-finite")
+               : std::string("the loss became ") + (std::isnan(record.loss) ? "nan" : "infinite")) +
+          "; non-finite values first appeared in " + first_non_finite(network) + ". " +
+          (last_good_epoch >= 0 ? "Kept the model as it was at the start of epoch " +
+                                      std::to_string(last_good_epoch) + ". "
+                                : "Kept the initial model. ") +
+          "Try a smaller --lr, or --standardize the inputs.";
+      last_good.restore(network);
+      break;
+    }
+    std::swap(last_good, epoch_start);  // this epoch's starting parameters are good
+    last_good_epoch = epoch;
     if (options.classification) record.accuracy = right / static_cast<double>(n);
     if (x_val != nullptr) {
       const Matrix<S>& a = network.forward(*x_val);
@@ -162,9 +268,14 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       }
     }
     if (on_epoch && !on_epoch(record)) result.interrupted = true;
+    if (options.stop_requested != nullptr && *options.stop_requested) result.interrupted = true;
+    const bool checkpoint_due =
+        options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0;
+    if (options.on_checkpoint && (checkpoint_due || result.interrupted))
+      options.on_checkpoint(snapshot_state(epoch + 1));
     if (result.stopped_early || result.interrupted) break;
   }
-  if (options.patience > 0 && result.best_epoch >= 0) {
+  if (options.patience > 0 && result.best_epoch >= 0 && !result.interrupted) {
     for (std::size_t l = 0; l < network.depth(); ++l) {
       network.layer(l).W = best_network.layer(l).W;
       network.layer(l).b = best_network.layer(l).b;

@@ -2,6 +2,8 @@
 // (tests/golden/generate_optimizers.py: torch.optim and a separate NumPy implementation).
 #include <gtest/gtest.h>
 
+#include "backprop/init.h"
+#include "backprop/io/checkpoint.h"
 #include "backprop/io/model_file.h"
 #include "backprop/optimizers.h"
 #include "backprop/random.h"
@@ -205,18 +207,105 @@ TEST(Train, EarlyStoppingKeepsTheBestModel) {
   EXPECT_DOUBLE_EQ(net.loss_value(yv), result.history[result.best_epoch].val_loss);
 }
 
-TEST(Train, DivergenceIsReportedWithTheEpoch) {
-  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
-  net.layer(0).W << 1.0;
+TEST(Train, DivergenceStopsNamingEpochAndLayerAndKeepsTheLastGoodModel) {
+  Network<double> net(1, {{3, {Activation::relu}}, {1, {Activation::linear}}}, Loss::mse);
+  initialize(net, Init::he_normal, 3);
   Matrix<double> x(1, 2), y(1, 2);
   x << 100, -100;
   y << 1, 2;
   TrainOptions o;
   o.epochs = 1000;
   o.optimizer.lr = 10;
-  const std::string msg = test::error_of([&] { train(net, x, y, o); });
-  EXPECT_NE(msg.find("training diverged at epoch"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("smaller --lr"), std::string::npos) << msg;
+  const TrainResult result = train(net, x, y, o);
+  ASSERT_TRUE(result.diverged);
+  EXPECT_NE(result.divergence.find("training diverged at epoch"), std::string::npos)
+      << result.divergence;
+  EXPECT_NE(result.divergence.find("first appeared in layer"), std::string::npos)
+      << result.divergence;
+  EXPECT_NE(result.divergence.find("smaller --lr"), std::string::npos) << result.divergence;
+  // The model kept is finite and is the one the last recorded (finite) loss was computed on.
+  for (const auto& layer : net.layers()) EXPECT_TRUE(layer.W.allFinite() && layer.b.allFinite());
+  ASSERT_FALSE(result.history.empty());
+  EXPECT_TRUE(std::isfinite(result.history.back().loss));
+  net.forward(x);
+  EXPECT_EQ(net.loss_value(y), result.history.back().loss);
+}
+
+// Interrupted after some epochs and resumed from the checkpoint, a run ends with exactly the
+// model of an uninterrupted run: shuffled mini-batches, adam, both precisions.
+template <typename S>
+void expect_resume_is_bit_identical() {
+  Network<double> init(2, {{8, {Activation::tanh}}, {3, {Activation::softmax}}},
+                       Loss::cross_entropy);
+  initialize(init, Init::glorot_uniform, 7);
+  Random r(8);
+  Matrix<S> x(2, 50), y = Matrix<S>::Zero(3, 50);
+  for (Eigen::Index j = 0; j < 50; ++j) {
+    x(0, j) = static_cast<S>(r.normal());
+    x(1, j) = static_cast<S>(r.normal());
+    y(j % 3, j) = 1;
+  }
+  TrainOptions o;
+  o.epochs = 12;
+  o.batch_size = 16;
+  o.classification = true;
+  o.patience = 100;
+  o.optimizer.kind = OptimizerKind::adam;
+  o.optimizer.lr = 0.01;
+  Network<S> straight = init.cast<S>();
+  const TrainResult full = train(straight, x, y, o, &x, &y);
+
+  Network<S> first = init.cast<S>();
+  std::string checkpoint;
+  TrainOptions stop_after_5 = o;
+  stop_after_5.checkpoint_every = 5;
+  stop_after_5.on_checkpoint = [&](const TrainState& s) {
+    checkpoint = checkpoint_to_json(s, "fingerprint");
+  };
+  volatile std::sig_atomic_t stop = 0;
+  stop_after_5.stop_requested = &stop;
+  train(first, x, y, stop_after_5, &x, &y, [&](const EpochRecord& rec) {
+    if (rec.epoch == 4) stop = 1;
+    return true;
+  });
+  std::string fingerprint;
+  const TrainState state = parse_checkpoint(checkpoint, "mem", &fingerprint);
+  EXPECT_EQ(fingerprint, "fingerprint");
+  EXPECT_EQ(state.epochs_done, 5);
+  TrainOptions resumed = o;
+  resumed.resume = &state;
+  Network<S> second = init.cast<S>();  // the checkpoint brings its own weights
+  const TrainResult rest = train(second, x, y, resumed, &x, &y);
+  ASSERT_EQ(rest.history.size(), full.history.size());
+  for (std::size_t e = 0; e < full.history.size(); ++e)
+    EXPECT_EQ(rest.history[e].loss, full.history[e].loss) << e;
+  for (std::size_t l = 0; l < straight.depth(); ++l) {
+    EXPECT_EQ(second.layer(l).W, straight.layer(l).W);
+    EXPECT_EQ(second.layer(l).b, straight.layer(l).b);
+  }
+}
+
+TEST(Train, ResumeFromCheckpointEqualsUninterruptedRun) {
+  expect_resume_is_bit_identical<double>();
+  expect_resume_is_bit_identical<float>();
+}
+
+TEST(Train, CheckpointErrorsAreClear) {
+  std::string msg = test::error_of([] { parse_checkpoint("{}", "c.json", nullptr); });
+  EXPECT_NE(msg.find("c.json: not a usable checkpoint"), std::string::npos) << msg;
+  msg = test::error_of([] {
+    parse_checkpoint("{\"format\": \"backprop-checkpoint\", \"version\": 1", "c.json", nullptr);
+  });
+  EXPECT_NE(msg.find("c.json: not a usable checkpoint"), std::string::npos) << msg;
+}
+
+TEST(Random, StateRoundTripContinuesTheStream) {
+  Random a(5);
+  a.normal();  // leaves a cached second normal
+  Random b(99);
+  b.restore(a.state());
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(a.normal(), b.normal());
+  EXPECT_THROW(b.restore("garbage"), Error);
 }
 
 TEST(Train, FloatAndDoubleTrainingAgree) {

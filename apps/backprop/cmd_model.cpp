@@ -4,11 +4,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "backprop/backprop.h"
 #include "backprop/data/dataset.h"
+#include "backprop/data/idx.h"
 #include "backprop/train.h"
 #include "cli_util.h"
 #include "commands.h"
@@ -135,11 +137,33 @@ int run_predict(const PredictOptions& o) {
 
 struct EvaluateOptions {
   std::string model, data, target, format = "text";
+  std::string data_dir = kFashionMnistDir;
 };
+
+// Fashion-MNIST's test set as a labelled data set in the model's terms.
+Dataset fashion_test_set(const Model& model, const std::string& dir) {
+  const LabelledImages images = load_fashion_mnist(dir, false);
+  if (model.network.inputs() != images.x.rows() ||
+      model.network.outputs() != static_cast<int>(images.class_names.size()))
+    throw Error(fmt::format("the model has {} inputs and {} outputs; Fashion-MNIST needs {} and {}",
+                            model.network.inputs(), model.network.outputs(), images.x.rows(),
+                            images.class_names.size()));
+  Dataset d;
+  d.source = images.source;
+  d.x = images.x.cast<double>();
+  d.labels = images.labels;
+  d.class_names = images.class_names;
+  d.y = Matrix<double>::Zero(static_cast<Eigen::Index>(d.class_names.size()), d.x.cols());
+  for (std::size_t j = 0; j < d.labels.size(); ++j)
+    d.y(d.labels[j], static_cast<Eigen::Index>(j)) = 1;
+  return d;
+}
 
 int run_evaluate(const EvaluateOptions& o) {
   Model model = read_model(o.model);
-  const Dataset d = model_dataset(model, o.data, o.target);
+  const bool fashion = o.data == "fashion-mnist" && !std::ifstream(o.data).good();
+  const Dataset d =
+      fashion ? fashion_test_set(model, o.data_dir) : model_dataset(model, o.data, o.target);
   const Matrix<double>& a = model.network.forward(d.x);
   const double loss = model.network.loss_value(d.y);
   const std::vector<std::string>& classes = model.info.class_names;
@@ -264,7 +288,10 @@ Command add_evaluate_command(CLI::App& app) {
   auto o = std::make_shared<EvaluateOptions>();
   CLI::App* cmd = app.add_subcommand("evaluate", "Loss, accuracy and confusion matrix of a model");
   cmd->add_option("--model", o->model, "Model file (JSON)")->required();
-  cmd->add_option("--data", o->data, "Labelled CSV file")->required();
+  cmd->add_option("--data", o->data, "Labelled CSV file, or fashion-mnist (its test set)")
+      ->required();
+  cmd->add_option("--data-dir", o->data_dir, "Where fashion-mnist's IDX files are")
+      ->capture_default_str();
   cmd->add_option("--target", o->target,
                   "Label column (default: the one the model was trained on)");
   cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "backprop/backprop.h"
 #include "backprop/data/dataset.h"
 #include "backprop/data/idx.h"
+#include "backprop/io/checkpoint.h"
 #include "backprop/train.h"
 #include "cli_util.h"
 #include "commands.h"
@@ -48,6 +50,8 @@ struct TrainCommandOptions {
   std::string history_file, save_file;
   bool force = false, quiet = false;
   int threads = 0;  // 0: OpenMP's default
+  std::string checkpoint_file, resume_file;
+  int checkpoint_every = 0;
   std::string data_dir = kFashionMnistDir;
   // the lesson's experiments print its final table
   enum class Lesson { none, xor_, circle } lesson = Lesson::none;
@@ -149,6 +153,28 @@ void print_xor_table(Network<double>& net, const Dataset& data) {
                 right ? "\u2713" : "\u2717", data.x(0, j), data.x(1, j), pred, pred > 0.5 ? 1 : 0,
                 static_cast<int>(truth));
   }
+}
+
+// SIGINT/SIGTERM during training: finish the epoch, write the checkpoint, stop cleanly.
+volatile std::sig_atomic_t stop_signal = 0;
+extern "C" void on_stop_signal(int signal) { stop_signal = signal; }
+
+// The settings that must be the same when a run is resumed from its checkpoint.
+std::string fingerprint(const TrainCommandOptions& o, const Network<double>& net,
+                        const OptimizerOptions& opt) {
+  std::string arch = std::to_string(net.inputs());
+  for (const auto& l : net.layers())
+    arch += "-" + std::to_string(l.units()) + ":" + to_string(l.activation.kind);
+  return fmt::format(
+      "net={} loss={} data={} n={} noise={} data_seed={} target={} targets={} features={} "
+      "test={}/{} validation={}/{} standardize={} optimizer={} lr={} momentum={} nesterov={} "
+      "beta1={} beta2={} epsilon={} weight_decay={} batch={} shuffle={} seed={} precision={} "
+      "patience={}",
+      arch, to_string(net.loss()), o.data_file.empty() ? o.dataset : o.data_file, o.n, o.noise,
+      o.data_seed, o.target, o.targets, o.features, o.test_file, o.test_fraction, o.validation_file,
+      o.validation_fraction, o.standardize, to_string(opt.kind), opt.lr, opt.momentum, opt.nesterov,
+      opt.beta1, opt.beta2, opt.epsilon, opt.weight_decay, o.batch_size, !o.no_shuffle, o.seed,
+      o.precision, o.patience);
 }
 
 // One-hot targets (classes x N) from class indices.
@@ -275,6 +301,8 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
                                            o.init_model};
   if (!o.save_file.empty()) check_output_path(o.save_file, "--save", inputs, o.force);
   if (!o.history_file.empty()) check_output_path(o.history_file, "--history", inputs, o.force);
+  if (!o.checkpoint_file.empty())
+    check_output_path(o.checkpoint_file, "--checkpoint", inputs, o.force);
   if (o.precision != "double" && o.precision != "float")
     throw usage_error("--precision: expected double or float, found '" + o.precision + "'");
   if (o.print_every < 0)
@@ -446,6 +474,41 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
   if (options.optimizer.kind == OptimizerKind::momentum && o.momentum == 0)
     options.optimizer.kind = OptimizerKind::sgd;
 
+  // ---- checkpoints, resuming, and stopping cleanly on SIGINT/SIGTERM
+  const std::string print = fingerprint(o, net, options.optimizer);
+  TrainState resume_state;
+  if (!o.resume_file.empty()) {
+    std::string saved;
+    resume_state = parse_checkpoint(read_file(o.resume_file), o.resume_file, &saved);
+    if (saved != print)
+      throw usage_error("--resume: " + o.resume_file +
+                        " was made with other settings; resume with the same command line.\n"
+                        "  checkpoint: " +
+                        saved + "\n  this run:   " + print);
+    if (resume_state.epochs_done >= o.epochs)
+      throw usage_error(fmt::format("--resume: {} has already done {} epochs; --epochs is {}",
+                                    o.resume_file, resume_state.epochs_done, o.epochs));
+    options.resume = &resume_state;
+    if (!o.quiet)
+      std::printf("Resuming %s after epoch %d\n", o.resume_file.c_str(),
+                  resume_state.epochs_done - 1);
+  }
+  if (o.checkpoint_every < 0)
+    throw usage_error("--checkpoint-every: expected a positive number of epochs, found " +
+                      std::to_string(o.checkpoint_every));
+  if (o.checkpoint_every > 0 && o.checkpoint_file.empty())
+    throw usage_error("--checkpoint-every: also give --checkpoint FILE");
+  if (!o.checkpoint_file.empty()) {
+    options.checkpoint_every = o.checkpoint_every;
+    options.on_checkpoint = [&](const TrainState& state) {
+      write_file_atomically(o.checkpoint_file, checkpoint_to_json(state, print));
+    };
+  }
+  stop_signal = 0;
+  options.stop_requested = &stop_signal;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+
   if (!o.quiet && o.lesson == TrainCommandOptions::Lesson::none)
     std::printf(
         "Training %s on %s: %zu samples%s%s, %s, %s lr %g, %d epochs, %s\n",
@@ -476,6 +539,25 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   progress.finish();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  int status = 0;
+  if (result.diverged) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "backprop: error: %s\n", result.divergence.c_str());
+    status = 1;
+  }
+  if (result.interrupted && stop_signal != 0) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "backprop: stopped by signal %d after epoch %d%s\n",
+                 static_cast<int>(stop_signal), result.history.back().epoch,
+                 o.checkpoint_file.empty() ? ""
+                                           : ("; checkpoint written to " + o.checkpoint_file +
+                                              " (continue with --resume)")
+                                                 .c_str());
+    status = 128 + static_cast<int>(stop_signal);
+  }
+  if (result.history.empty()) return status;  // diverged in the first epoch: nothing to save
 
   // ---- report
   const EpochRecord& last = result.history.back();
@@ -560,9 +642,11 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
       if (has_val && classification) info.val_accuracy.push_back(r.val_accuracy);
     }
     save_model(model, o.save_file);
-    if (!o.quiet) std::printf("Saved the model to %s\n", o.save_file.c_str());
+    if (!o.quiet)
+      std::printf("Saved the %smodel to %s\n", result.diverged ? "last good " : "",
+                  o.save_file.c_str());
   }
-  return 0;
+  return status;
 }
 
 // Flags shared by train, xor and circle.
@@ -640,6 +724,12 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--batch-size", o->batch_size, "Mini-batch size (0: full batch)")
       ->capture_default_str();
   cmd->add_flag("--no-shuffle", o->no_shuffle, "Take mini-batches in file order");
+  cmd->add_option(
+      "--checkpoint", o->checkpoint_file,
+      "Write a checkpoint here (every --checkpoint-every epochs, and on SIGINT/SIGTERM)");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "Epochs between checkpoints");
+  cmd->add_option("--resume", o->resume_file,
+                  "Continue the run of this checkpoint (same command line otherwise)");
   cmd->add_option("--patience", o->patience,
                   "Stop after this many epochs without a better validation loss; keep the best")
       ->capture_default_str();

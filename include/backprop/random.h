@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 
 namespace backprop {
 
@@ -27,6 +28,10 @@ class Random {
   double normal();
   // Uniform integer in [0, n], by NumPy's masked rejection (legacy random_interval).
   std::uint64_t interval(std::uint64_t n);
+
+  // The whole state as text, and back: a restored generator continues the same stream.
+  std::string state() const;
+  void restore(const std::string& state);  // throws an Error for text that is not a state
 
  private:
   std::mt19937 engine_;

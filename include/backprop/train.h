@@ -12,15 +12,19 @@
 // while training. Same seed, data and settings give a bit-identical model on the same build.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "backprop/network.h"
 #include "backprop/optimizers.h"
 
 namespace backprop {
+
+struct TrainState;
 
 struct TrainOptions {
   int epochs = 1000;
@@ -31,6 +35,15 @@ struct TrainOptions {
   int patience = 0;             // early stopping after this many epochs without a better
                                 // validation loss (training loss without validation); 0 = off
   OptimizerOptions optimizer;
+
+  // Checkpoints and interruption. With `resume`, training continues that state (its weights,
+  // optimizer state, epoch, generator and history) to the same result as an uninterrupted run.
+  const TrainState* resume = nullptr;
+  int checkpoint_every = 0;  // call on_checkpoint every this many epochs (0: never)
+  // Called with the state every checkpoint_every epochs, and when training stops on request.
+  std::function<void(const TrainState&)> on_checkpoint;
+  // Checked after every epoch (a signal handler may set it): training then stops cleanly.
+  const volatile std::sig_atomic_t* stop_requested = nullptr;
 };
 
 struct EpochRecord {
@@ -42,10 +55,27 @@ struct EpochRecord {
 };
 
 struct TrainResult {
-  std::vector<EpochRecord> history;
-  int best_epoch = -1;  // with early stopping: the epoch whose model was kept
+  std::vector<EpochRecord> history;  // every epoch of the run, including those before a resume
+  int best_epoch = -1;               // with early stopping: the epoch whose model was kept
   bool stopped_early = false;
-  bool interrupted = false;  // the callback asked to stop
+  bool interrupted = false;  // the callback or stop_requested asked to stop
+  // Divergence: the loss or a parameter became NaN or infinite. Training stopped, the network
+  // holds the last good parameters, and `divergence` says when, where and what to try.
+  bool diverged = false;
+  std::string divergence;
+};
+
+// Everything needed to continue a run exactly where it stopped (what a checkpoint holds).
+struct TrainState {
+  int epochs_done = 0;
+  long steps = 0;           // the optimizer's t
+  Network<double> network;  // parameters after epochs_done epochs
+  std::vector<Matrix<double>> optimizer_first, optimizer_second;  // see Optimizer::state()
+  std::string random_state;                                       // the shuffling generator
+  std::vector<EpochRecord> history;
+  double best = std::numeric_limits<double>::infinity();  // early stopping
+  int best_epoch = -1, since_best = 0;
+  Network<double> best_network;
 };
 
 // Called after every epoch; return false to stop training.
