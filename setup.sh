@@ -17,6 +17,8 @@ packages=(
   zlib1g-dev                         # gzip-compressed IDX files
   dataset-fashion-mnist              # Fashion-MNIST (IDX files under /usr/share/datasets)
   libgtest-dev libgmock-dev          # unit tests
+  libcairo2-dev fonts-dejavu-core    # figures (PNG, SVG, PDF) and their font
+  graphviz                           # backprop graph: DOT to SVG/PNG
 )
 missing=()
 for p in "${packages[@]}"; do

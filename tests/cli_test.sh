@@ -183,5 +183,24 @@ expect 2 "was made with other settings" -- "$BP" train moons --n 2000 --hidden 6
   --batch-size 8 --resume "$tmp/ck.json"
 expect 2 "--checkpoint-every: also give --checkpoint FILE" -- "$BP" train xor --checkpoint-every 5
 
+# ---- figures
+mkdir -p "$tmp/fig"
+expect 0 "Wrote $tmp/fig/boundary.png" -- "$BP" xor --plot "$tmp/fig"
+expect 0 "Wrote $tmp/fig/neurons.svg" -- "$BP" circle --epochs 200 --plot "$tmp/fig" --plot-format svg
+expect 0 "%PDF" -- bash -c "'$BP' train moons --epochs 20 --quiet --plot '$tmp/fig' --plot-format pdf && head -c 4 '$tmp/fig/loss.pdf'"
+expect 2 "--plot: directory '$tmp/nope' does not exist" -- "$BP" xor --plot "$tmp/nope"
+expect 2 "png, svg, pdf" -- "$BP" xor --plot "$tmp/fig" --plot-format gif
+expect 0 "loss" -- "$BP" plot --history "$tmp/h.csv" --out "$tmp/fig"
+expect 0 "boundary" -- "$BP" plot --model "$tmp/xor.json" --dataset xor --out "$tmp/fig"
+expect 0 "they need 2 inputs, the model has 4" -- "$BP" plot --model "$tmp/iris.json" --data "$SHARED/iris_test.csv" --out "$tmp/fig"
+printf 'epoch,loss,accuracy,val_loss,val_accuracy\n' > "$tmp/empty_history.csv"
+expect 1 "empty_history.csv: no data rows" -- "$BP" plot --history "$tmp/empty_history.csv" --out "$tmp/fig"
+out=$("$BP" sweep --out "$tmp/fig" 2>&1)
+one=$(awk -F, 'NR > 1 && $1 == 1' "$tmp/fig/sweep.csv")
+if [[ -n "$one" ]] && grep -q "0/5" <<< "$out"; then pass=$((pass + 1)); else
+  echo "FAIL: sweep: 1 hidden neuron should solve 0/5"; echo "$out" | head; fails=$((fails + 1)); fi
+expect 0 "L = 0.1425" -- bash -c "'$BP' graph --example single-neuron --out '$tmp/g.dot' && cat '$tmp/g.dot'"
+expect 0 "dL/dw = -0.3549" -- cat "$tmp/g.dot"
+
 echo "cli: $pass passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "backprop/data/dataset.h"
 #include "backprop/data/idx.h"
 #include "backprop/io/checkpoint.h"
+#include "backprop/plot/figures.h"
 #include "backprop/train.h"
 #include "cli_util.h"
 #include "commands.h"
@@ -51,6 +53,7 @@ struct TrainCommandOptions {
   bool force = false, quiet = false;
   int threads = 0;  // 0: OpenMP's default
   std::string checkpoint_file, resume_file;
+  std::string plot_dir, plot_format = "png";
   int checkpoint_every = 0;
   std::string data_dir = kFashionMnistDir;
   // the lesson's experiments print its final table
@@ -303,6 +306,12 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
   if (!o.history_file.empty()) check_output_path(o.history_file, "--history", inputs, o.force);
   if (!o.checkpoint_file.empty())
     check_output_path(o.checkpoint_file, "--checkpoint", inputs, o.force);
+  if (!o.plot_dir.empty()) {
+    plot::format_from_string(o.plot_format);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(o.plot_dir, ec))
+      throw usage_error("--plot: directory '" + o.plot_dir + "' does not exist");
+  }
   if (o.precision != "double" && o.precision != "float")
     throw usage_error("--precision: expected double or float, found '" + o.precision + "'");
   if (o.print_every < 0)
@@ -415,6 +424,9 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
     if (classification && !d->class_names.empty() && d->class_names != train_set.class_names &&
         d->x.cols() > 0)
       throw Error(d->source + ": its classes differ from the training data's");
+
+  // Figures are drawn in the data's own units (the model applies its scaling itself).
+  const Dataset raw_train = o.plot_dir.empty() ? Dataset{} : train_set;
 
   // ---- input scaling: fitted on the training split only, or the starting model's
   Standardizer scaler;
@@ -589,7 +601,7 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
 
   // ---- save
   if (!o.history_file.empty()) write_history_csv(o.history_file, result.history);
-  if (!o.save_file.empty()) {
+  if (!o.save_file.empty() || !o.plot_dir.empty()) {
     Model model{net, {}};
     ModelInfo& info = model.info;
     info.feature_names = train_set.feature_names;
@@ -641,10 +653,19 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
       if (has_val) info.val_loss.push_back(r.val_loss);
       if (has_val && classification) info.val_accuracy.push_back(r.val_accuracy);
     }
-    save_model(model, o.save_file);
-    if (!o.quiet)
-      std::printf("Saved the %smodel to %s\n", result.diverged ? "last good " : "",
-                  o.save_file.c_str());
+    if (!o.save_file.empty()) {
+      save_model(model, o.save_file);
+      if (!o.quiet)
+        std::printf("Saved the %smodel to %s\n", result.diverged ? "last good " : "",
+                    o.save_file.c_str());
+    }
+    if (!o.plot_dir.empty()) {
+      const bool flat = raw_train.x.rows() == 2;
+      for (const std::string& path :
+           plot::write_training_figures(model, flat ? &raw_train : nullptr, o.plot_dir,
+                                        plot::format_from_string(o.plot_format)))
+        if (!o.quiet) std::printf("Wrote %s\n", path.c_str());
+    }
   }
   return status;
 }
@@ -666,6 +687,11 @@ void add_common_training_flags(CLI::App* cmd, TrainCommandOptions& o) {
   cmd->add_flag("--force", o.force, "Allow an output to overwrite an input file");
   cmd->add_flag("--quiet", o.quiet, "Print nothing but errors and the final results");
   cmd->add_option("--threads", o.threads, "Threads for large matrix products (default: all cores)");
+  cmd->add_option(
+      "--plot", o.plot_dir,
+      "Write figures to this directory: loss curve; decision boundary and hidden-neuron "
+      "maps for 2-D inputs; network diagram for small nets");
+  cmd->add_option("--plot-format", o.plot_format, "png, svg or pdf")->capture_default_str();
 }
 
 }  // namespace

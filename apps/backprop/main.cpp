@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
       cli::add_train_command(app),     cli::add_predict_command(app),
       cli::add_evaluate_command(app),  cli::add_info_command(app),
       cli::add_data_command(app),      cli::add_trace_command(app),
-      cli::add_gradcheck_command(app),
+      cli::add_gradcheck_command(app), cli::add_plot_command(app),
+      cli::add_sweep_command(app),     cli::add_graph_command(app),
   };
   try {
     app.parse(argc, argv);
