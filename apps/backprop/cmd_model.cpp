@@ -214,8 +214,8 @@ int run_evaluate(const EvaluateOptions& o) {
   return 0;
 }
 
-int run_info(const std::string& path) {
-  const Model model = read_model(path);
+int run_info(const std::string& path, const std::string& data) {
+  Model model = read_model(path);
   const Network<double>& net = model.network;
   std::string arch = std::to_string(net.inputs());
   for (const auto& l : net.layers()) arch += "-" + std::to_string(l.units());
@@ -253,6 +253,11 @@ int run_info(const std::string& path) {
       std::printf(", accuracy %.2f%%", 100 * info.accuracy.back());
     if (!info.val_loss.empty()) std::printf(", validation loss %.6g", info.val_loss.back());
     std::printf("\n");
+  }
+  if (!data.empty()) {
+    const Dataset d = model_dataset(model, data, "");
+    std::printf("on %s (%zu samples):\n", data.c_str(), d.size());
+    std::fputs(format_diagnostics(diagnose(model.network, d.x, d.y)).c_str(), stdout);
   }
   return 0;
 }
@@ -299,10 +304,13 @@ Command add_evaluate_command(CLI::App& app) {
 }
 
 Command add_info_command(CLI::App& app) {
-  auto path = std::make_shared<std::string>();
+  auto path = std::make_shared<std::string>(), data = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("info", "Layers, parameter count and training settings");
   cmd->add_option("--model", *path, "Model file (JSON)")->required();
-  return {cmd, [path] { return run_info(*path); }};
+  cmd->add_option("--data", *data,
+                  "Also diagnose the model on this labelled CSV file (dead and saturated units, "
+                  "gradient norms)");
+  return {cmd, [path, data] { return run_info(*path, *data); }};
 }
 
 Command add_data_command(CLI::App& app) {

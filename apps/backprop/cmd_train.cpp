@@ -54,6 +54,7 @@ struct TrainCommandOptions {
   int threads = 0;  // 0: OpenMP's default
   std::string checkpoint_file, resume_file;
   std::string plot_dir, plot_format = "png";
+  bool diagnose = false;
   int checkpoint_every = 0;
   std::string data_dir = kFashionMnistDir;
   // the lesson's experiments print its final table
@@ -571,6 +572,10 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
   }
   if (result.history.empty()) return status;  // diverged in the first epoch: nothing to save
 
+  if (o.diagnose)
+    std::fputs(format_diagnostics(backprop::diagnose(net, train_set.x, train_set.y)).c_str(),
+               stdout);
+
   // ---- report
   const EpochRecord& last = result.history.back();
   if (o.lesson == TrainCommandOptions::Lesson::xor_) {
@@ -692,6 +697,8 @@ void add_common_training_flags(CLI::App* cmd, TrainCommandOptions& o) {
       "Write figures to this directory: loss curve; decision boundary and hidden-neuron "
       "maps for 2-D inputs; network diagram for small nets");
   cmd->add_option("--plot-format", o.plot_format, "png, svg or pdf")->capture_default_str();
+  cmd->add_flag("--diagnose", o.diagnose,
+                "After training: dead relu units, saturated sigmoid/tanh units, gradient norms");
 }
 
 }  // namespace
