@@ -109,15 +109,20 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_;
 };
 
-double default_lr(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::adam:
-      return 0.01;
-    case OptimizerKind::rprop:
-      return 0.1;
-    default:
-      return 0.1;
-  }
+// The optimizer flags; without --lr, adam gets `adam_lr` and the others 0.1 (rprop: Δ0).
+OptimizerOptions optimizer_options(const TrainCommandOptions& o, double adam_lr) {
+  OptimizerOptions opt;
+  opt.kind = optimizer_from_string(o.optimizer);
+  opt.lr = o.lr.value_or(opt.kind == OptimizerKind::adam ? adam_lr : 0.1);
+  opt.momentum = o.momentum;
+  opt.nesterov = o.nesterov;
+  opt.beta1 = o.beta1;
+  opt.beta2 = o.beta2;
+  opt.epsilon = o.epsilon;
+  opt.weight_decay = o.weight_decay;
+  opt.validate();
+  if (opt.kind == OptimizerKind::momentum && o.momentum == 0) opt.kind = OptimizerKind::sgd;
+  return opt;
 }
 
 // Trains a copy of `network` in precision S and returns it in double.
@@ -220,14 +225,7 @@ int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
   options.shuffle = !o.no_shuffle;
   options.seed = o.seed;
   options.classification = true;
-  options.optimizer.kind = optimizer_from_string(o.optimizer);
-  options.optimizer.lr = o.lr.value_or(options.optimizer.kind == OptimizerKind::adam ? 1e-3 : 0.1);
-  options.optimizer.momentum = o.momentum;
-  options.optimizer.nesterov = o.nesterov;
-  options.optimizer.beta1 = o.beta1;
-  options.optimizer.beta2 = o.beta2;
-  options.optimizer.epsilon = o.epsilon;
-  options.optimizer.weight_decay = o.weight_decay;
+  options.optimizer = optimizer_options(o, /*adam_lr=*/1e-3);
   if (!o.quiet)
     std::printf(
         "Training 784-%s-%d on Fashion-MNIST (%zu training, %zu test images), %s lr %g, "
@@ -475,17 +473,7 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
   options.seed = o.seed;
   options.classification = classification;
   options.patience = o.patience;
-  options.optimizer.kind = optimizer_from_string(o.optimizer);
-  options.optimizer.lr = o.lr.value_or(default_lr(options.optimizer.kind));
-  options.optimizer.momentum = o.momentum;
-  options.optimizer.nesterov = o.nesterov;
-  options.optimizer.beta1 = o.beta1;
-  options.optimizer.beta2 = o.beta2;
-  options.optimizer.epsilon = o.epsilon;
-  options.optimizer.weight_decay = o.weight_decay;
-  options.optimizer.validate();
-  if (options.optimizer.kind == OptimizerKind::momentum && o.momentum == 0)
-    options.optimizer.kind = OptimizerKind::sgd;
+  options.optimizer = optimizer_options(o, /*adam_lr=*/0.01);
 
   // ---- checkpoints, resuming, and stopping cleanly on SIGINT/SIGTERM
   const std::string print = fingerprint(o, net, options.optimizer);
