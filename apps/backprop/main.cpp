@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backprop/error.h"
+#include "backprop/tensor.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
       cli::add_gradcheck_command(app), cli::add_plot_command(app),
       cli::add_sweep_command(app),     cli::add_graph_command(app),
   };
+  // One thread unless --threads says otherwise: Eigen's parallel GEMM synchronises by spinning,
+  // which collapses (15x slower measured) when another process holds the second core.
+  Eigen::setNbThreads(1);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

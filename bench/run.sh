@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# run.sh — builds the benchmark programs (Release, -march=native) into build-bench/ and runs the
+# whole suite, writing bench/RESULTS.md. Not part of the unit tests or CI.
+#
+#   bench/run.sh                 the full suite (about 10 minutes on 2 cores)
+#   bench/run.sh --quick         a smoke run of every workload (about 2 minutes)
+#   bench/run.sh --help          every option of bench/run.py (repetitions, epochs, --only, ...)
+#
+# Needs the Debian packages of setup.sh plus: python3-numpy python3-torch libfann-dev
+# libopenblas0-pthread zlib1g-dev (see bench/README.md). BENCH_BUILD_DIR overrides build-bench/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BENCH_BUILD_DIR:-$root/build-bench}"
+
+for arg in "$@"; do
+  if [[ $arg == -h || $arg == --help ]]; then exec /usr/bin/python3 "$root/bench/run.py" --help; fi
+done
+
+if grep -Eq '^[^#]*add_subdirectory\(bench\)' "$root/CMakeLists.txt"; then
+  # The top-level project adds bench/ under its option.
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBACKPROP_BUILD_BENCH=ON \
+        -DBACKPROP_BUILD_TESTS=OFF -DBACKPROP_BUILD_EXAMPLES=OFF > /dev/null
+else
+  # Not wired yet: bench/CMakeLists.txt is then a project of its own that adds the library.
+  build="$build/standalone"
+  cmake -S "$root/bench" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+fi
+targets=(bench_backprop bench_eigen_gemm)
+if [[ -e /usr/include/doublefann.h ]]; then targets+=(bench_fann_double bench_fann_float); fi
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
+
+cd "$root"
+exec /usr/bin/python3 bench/run.py --build-dir "$build" --command "bench/run.sh${*:+ $*}" "$@"
