@@ -19,6 +19,7 @@ packages=(
   libgtest-dev libgmock-dev          # unit tests
   libcairo2-dev fonts-dejavu-core    # figures (PNG, SVG, PDF) and their font
   graphviz                           # backprop graph: DOT to SVG/PNG
+  clang-14 libclang-rt-14-dev        # libFuzzer targets (scripts/fuzz.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

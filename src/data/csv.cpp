@@ -83,12 +83,17 @@ std::string shown_byte(char c) {
   return "byte " + hex_byte(byte);
 }
 
-struct Record {
-  std::vector<std::string> fields;
-  std::size_t line = 0;     // physical line on which the record starts
-  bool any_quoted = false;  // a quoted empty field ("") is data, not a blank line
+// Most columns a file may have. Far above any real table (spreadsheets stop at 16384), and it
+// bounds the header's memory: a line of commas alone would otherwise cost 32 bytes per byte.
+constexpr std::size_t kMaxColumns = std::size_t{1} << 20;
 
-  bool blank() const { return !any_quoted && fields.size() == 1 && fields[0].empty(); }
+struct Record {
+  std::vector<std::string> fields;  // the first `keep` fields (see Parser::next)
+  std::size_t count = 0;            // fields in the record, stored or not
+  std::size_t line = 0;             // physical line on which the record starts
+  bool any_quoted = false;          // a quoted empty field ("") is data, not a blank line
+
+  bool blank() const { return !any_quoted && count == 1 && fields[0].empty(); }
 };
 
 class Parser {
@@ -102,16 +107,22 @@ class Parser {
   }
 
   // Reads the next record (which may span several physical lines); false at end of input.
-  bool next(Record& record) {
+  // Only the first `keep` (>= 1) fields are stored; the rest are still read and checked, so
+  // errors and the count stay exact, but a row far wider than the header costs no memory.
+  bool next(Record& record, std::size_t keep) {
     if (pos_ >= text_.size()) return false;
     record.fields.clear();
+    record.count = 0;
     record.line = line_;
     record.any_quoted = false;
     std::string field;
     for (;;) {
-      if (read_field(field, record.fields.size() + 1)) record.any_quoted = true;
-      record.fields.push_back(std::move(field));
-      field = std::string();
+      if (read_field(field, record.count + 1)) record.any_quoted = true;
+      ++record.count;
+      if (record.fields.size() < keep) {
+        record.fields.push_back(std::move(field));
+        field = std::string();
+      }
       if (pos_ >= text_.size()) return true;
       const char delimiter = text_[pos_++];
       if (delimiter == '\n') {
@@ -308,18 +319,23 @@ CsvTable parse_text(std::string_view text, const std::string& source) {
   Record record;
   bool have_header = false;
   std::size_t header_line = 0;
-  while (parser.next(record)) {
+  while (parser.next(record, have_header ? table.header.size() : kMaxColumns)) {
     if (record.blank()) continue;
     if (!have_header) {
+      if (record.count > kMaxColumns) {
+        throw Error(source + ":" + std::to_string(record.line) + ": header of " +
+                    std::to_string(record.count) + " columns (expected at most " +
+                    std::to_string(kMaxColumns) + ")");
+      }
       header_line = record.line;
       set_header(table, record);
       have_header = true;
       continue;
     }
-    if (record.fields.size() != table.header.size()) {
+    if (record.count != table.header.size()) {
       throw Error(source + ":" + std::to_string(record.line) + ": expected " +
                   std::to_string(table.header.size()) + " fields (as in the header), found " +
-                  std::to_string(record.fields.size()));
+                  std::to_string(record.count));
     }
     table.rows.push_back(std::move(record.fields));
     table.line_numbers.push_back(record.line);
@@ -405,6 +421,10 @@ CsvTable read_csv(const std::string& path) {
 CsvTable parse_csv(std::istream& in, const std::string& source) {
   std::string text(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>{});
   if (in.bad()) throw Error(source + ": cannot read: I/O error");
+  return parse_text(text, source);
+}
+
+CsvTable parse_csv_text(std::string_view text, const std::string& source) {
   return parse_text(text, source);
 }
 

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "backprop/error.h"
@@ -81,7 +82,7 @@ std::string dims_text(const std::vector<T>& dims) {
   return out;
 }
 
-// A file opened for sequential reading, transparently inflating gzip.
+// A file (or bytes in memory) opened for sequential reading, transparently inflating gzip.
 class Input {
  public:
   explicit Input(const std::string& path) : path_(path) {
@@ -97,18 +98,17 @@ class Input {
       regular_ = true;
       file_size_ = static_cast<std::uint64_t>(st.st_size);
     }
+    start(std::size_t{256} << 10);
+  }
 
-    buf_.resize(std::size_t{256} << 10);
-    fill(2);
-    gzip_ = avail_ >= 2 && buf_[pos_] == 0x1f && buf_[pos_ + 1] == 0x8b;
-    if (gzip_) {
-      // 16 + MAX_WBITS: expect a gzip wrapper (header and CRC-32/length trailer), nothing else.
-      if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK)
-        throw Error(path + ": cannot start gzip decompression (" +
-                    (zs_.msg ? std::string(zs_.msg) : std::string("zlib initialisation failed")) +
-                    ")");
-      zs_ready_ = true;
-    }
+  // Bytes already in memory read exactly like a regular file of that size, so that parse_idx
+  // (and the fuzzer through it) exercises the same checks as read_idx. `bytes` must outlive this.
+  Input(std::string_view bytes, const std::string& source)
+      : path_(source), memory_(bytes), in_memory_(true) {
+    regular_ = true;
+    file_size_ = bytes.size();
+    // No point staging more than there is; 2 bytes are needed to sniff the gzip magic.
+    start(std::clamp<std::size_t>(bytes.size(), 2, std::size_t{256} << 10));
   }
 
   ~Input() {
@@ -133,6 +133,21 @@ class Input {
   }
 
  private:
+  // Allocates the staging buffer and sniffs the gzip magic.
+  void start(std::size_t buffer_size) {
+    buf_.resize(buffer_size);
+    fill(2);
+    gzip_ = avail_ >= 2 && buf_[pos_] == 0x1f && buf_[pos_ + 1] == 0x8b;
+    if (gzip_) {
+      // 16 + MAX_WBITS: expect a gzip wrapper (header and CRC-32/length trailer), nothing else.
+      if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK)
+        throw Error(path_ + ": cannot start gzip decompression (" +
+                    (zs_.msg ? std::string(zs_.msg) : std::string("zlib initialisation failed")) +
+                    ")");
+      zs_ready_ = true;
+    }
+  }
+
   // Ensures at least `want` unread bytes in buf_ if the file has them (compacting first).
   void fill(std::size_t want) {
     if (avail_ >= want || eof_) return;
@@ -148,6 +163,12 @@ class Input {
   }
 
   std::size_t sys_read(unsigned char* dst, std::size_t n) {
+    if (in_memory_) {
+      const std::size_t got = std::min(n, memory_.size() - memory_pos_);
+      if (got > 0) std::memcpy(dst, memory_.data() + memory_pos_, got);
+      memory_pos_ += got;
+      return got;
+    }
     for (;;) {
       const ssize_t got = ::read(fd_.fd, dst, n);
       if (got >= 0) return static_cast<std::size_t>(got);
@@ -239,6 +260,9 @@ class Input {
 
   std::string path_;
   Descriptor fd_;
+  std::string_view memory_;  // the bytes when reading from memory (fd_ unused then)
+  std::size_t memory_pos_ = 0;
+  bool in_memory_ = false;
   bool regular_ = false;
   std::uint64_t file_size_ = 0;
 
@@ -273,10 +297,8 @@ void read_growing(Input& in, std::vector<std::uint8_t>& data, std::size_t want) 
   }
 }
 
-}  // namespace
-
-IdxArray read_idx(const std::string& path) {
-  Input in(path);
+// The IDX format proper, from either kind of Input; `path` names the source in messages.
+IdxArray decode_idx(Input& in, const std::string& path) {
   const std::string where = in.gzip() ? " (after gzip decompression)" : "";
 
   std::array<unsigned char, 4> magic{};
@@ -376,6 +398,18 @@ IdxArray read_idx(const std::string& path) {
     throw Error(path + ": truncated gzip stream (zlib: " + in.zlib_message() +
                 "): the data is complete but the stream's end and checksum are missing");
   return out;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+  Input in(path);
+  return decode_idx(in, path);
+}
+
+IdxArray parse_idx(const std::string& bytes, const std::string& source) {
+  Input in(std::string_view(bytes), source);
+  return decode_idx(in, source);
 }
 
 std::vector<std::string> fashion_mnist_classes() {

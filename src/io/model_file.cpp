@@ -5,12 +5,15 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "backprop/error.h"
 
@@ -55,7 +58,10 @@ std::string info_text(const ModelInfo& info) {
   if (info.input_mean.size() > 0)
     out += ",\n \"standardize\": {\"mean\": " + list_text(info.input_mean) +
            ", \"scale\": " + list_text(info.input_scale) + "}";
-  const bool has_history = !info.loss.empty();
+  // Any list makes a history: loss may be empty while the others are not, and dropping them
+  // then would lose data on a save/load round trip. "loss" is always written with the others.
+  const bool has_history = !info.loss.empty() || !info.accuracy.empty() || !info.val_loss.empty() ||
+                           !info.val_accuracy.empty();
   if (!info.settings.empty() || has_history) {
     out += ",\n \"training\": {";
     std::string settings;
@@ -233,6 +239,39 @@ std::string line_column(const std::string& text, std::size_t byte) {
   return std::to_string(line) + ":" + std::to_string(column);
 }
 
+// Deepest nesting of lists and objects accepted. A model file nests 5 deep (document, layers,
+// layer, weights, row) plus whatever training settings hold; nlohmann's parser copes with any
+// depth, but dump() and comparisons recurse, so thousands of levels overflow the stack.
+constexpr std::size_t kMaxDepth = 256;
+
+// Throws an Error at the first '[' or '{' that nests deeper than kMaxDepth. A linear scan that
+// only tracks strings (brackets inside them do not count), run before the parser builds anything.
+void check_nesting(const std::string& text, const std::string& source) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth)
+        throw Error(source + ":" + line_column(text, i) + ": lists and objects nested more than " +
+                    std::to_string(kMaxDepth) + " deep (a model file nests about 5 deep)");
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;  // unbalanced closers are the parser's to report, with its own message
+    }
+  }
+}
+
 }  // namespace
 
 Network<double> model_from_json(const std::string& text, const std::string& source) {
@@ -240,6 +279,7 @@ Network<double> model_from_json(const std::string& text, const std::string& sour
 }
 
 Model parse_model(const std::string& text, const std::string& source) {
+  check_nesting(text, source);
   Json doc;
   try {
     doc = Json::parse(text);
@@ -294,7 +334,9 @@ Model parse_model(const std::string& text, const std::string& source) {
       spec.activation.alpha = r.finite(*alpha, at + ".alpha");
     const Json& W = r.array(r.field(layer, at, "weights"), at + ".weights");
     if (W.empty()) r.fail(at + ".weights", "expected at least one row (one per unit), found none");
-    Matrix<double> w(static_cast<Eigen::Index>(W.size()), fan_in);
+    // Collected row by row as the rows check out, not allocated up front as W.size() x fan_in:
+    // "inputs" alone may claim 2^24 columns, and a few one-number rows must not cost gigabytes.
+    std::vector<double> values;
     for (std::size_t i = 0; i < W.size(); ++i) {
       const std::string row_at = at + ".weights[" + std::to_string(i) + "]";
       const Json& row = r.array(W[i], row_at);
@@ -304,9 +346,11 @@ Model parse_model(const std::string& text, const std::string& source) {
                                    : "the units of layers[" + std::to_string(l - 1) + "]") +
                            "), found " + std::to_string(row.size()));
       for (std::size_t j = 0; j < row.size(); ++j)
-        w(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
-            r.finite(row[j], row_at + "[" + std::to_string(j) + "]");
+        values.push_back(r.finite(row[j], row_at + "[" + std::to_string(j) + "]"));
     }
+    Matrix<double> w =
+        Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+            values.data(), static_cast<Eigen::Index>(W.size()), fan_in);
     const Json& B = r.array(r.field(layer, at, "bias"), at + ".bias");
     if (B.size() != W.size())
       r.fail(at + ".bias", "expected " + std::to_string(W.size()) +

@@ -6,7 +6,8 @@
 //
 // Accepted input: comma-separated UTF-8 text with a header row; fields may be quoted with "..."
 // (a doubled "" inside quotes is a quote; commas and newlines may appear inside quotes); LF or
-// CRLF line endings; an optional UTF-8 byte-order mark; blank lines anywhere are skipped.
+// CRLF line endings; an optional UTF-8 byte-order mark; blank lines anywhere are skipped; at most
+// 1048576 (2^20) columns.
 //
 // Column numbers in messages ("file.csv:LINE:COL") are 1-based field numbers, not byte offsets,
 // because that is what a user looks up in a spreadsheet; byte-level problems (invalid UTF-8)
@@ -16,6 +17,7 @@
 #include <cstddef>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backprop/tensor.h"
@@ -38,6 +40,9 @@ CsvTable read_csv(const std::string& path);
 
 // Same rules as read_csv, from a stream; `source` is the name used in messages.
 CsvTable parse_csv(std::istream& in, const std::string& source);
+
+// Same rules as read_csv, from text already in memory (any bytes; a view, not copied).
+CsvTable parse_csv_text(std::string_view text, const std::string& source);
 
 // Strict number parse of one cell: optional surrounding spaces/tabs, then a complete decimal or
 // scientific number ("1", "-2.5", ".5", "3.", "1e-3"). Rejected: empty cells, trailing junk,

@@ -25,6 +25,11 @@ struct IdxArray {
 // Reads an unsigned-byte IDX file (raw or gzip).
 IdxArray read_idx(const std::string& path);
 
+// The same format from bytes already in memory (raw or gzip, told apart by the gzip magic), with
+// the same checks and messages as read_idx for a regular file of that size; `source` names the
+// input in messages.
+IdxArray parse_idx(const std::string& bytes, const std::string& source);
+
 // Images as samples-in-columns floats, with their labels.
 struct LabelledImages {
   Matrix<float> x;                       // (rows·cols x N), pixel/255 in [0, 1]
