@@ -151,6 +151,7 @@ expect 2 "--lr: expected a positive learning rate, found -1" -- "$BP" train xor 
 expect 2 "--lr: expected a positive learning rate, found 0" -- "$BP" train xor --lr 0
 expect 2 "--epochs: expected a positive number, found 0" -- "$BP" train xor --epochs 0
 expect 2 "--batch-size: expected a positive number" -- "$BP" train xor --batch-size -3
+expect 2 "--batch-size: expected a positive number, found 0" -- "$BP" train xor --batch-size 0
 expect 2 "--hidden: expected hidden layer sizes like 4 or 16,8" -- "$BP" train xor --hidden 4,,2
 expect 2 "unknown optimizer 'lbfgs'" -- "$BP" train xor --optimizer lbfgs
 expect 2 "unknown dataset 'nosuchset'" -- "$BP" train nosuchset

@@ -109,6 +109,12 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_;
 };
 
+// Whether the flag was given on this command line (false for flags the command does not have).
+bool given(const CLI::App& cmd, const std::string& flag) {
+  const CLI::Option* option = cmd.get_option_no_throw(flag);
+  return option != nullptr && option->count() > 0;
+}
+
 // The optimizer flags; without --lr, adam gets `adam_lr` and the others 0.1 (rprop: Δ0).
 OptimizerOptions optimizer_options(const TrainCommandOptions& o, double adam_lr) {
   OptimizerOptions opt;
@@ -200,8 +206,8 @@ int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
   const std::string save = o.save_file.empty() ? "fashion-mnist.json" : o.save_file;
   check_output_path(save, "--save", {}, o.force);
   if (!o.history_file.empty()) check_output_path(o.history_file, "--history", {}, o.force);
-  const int epochs = cmd.count("--epochs") ? o.epochs : 15;
-  const int batch = cmd.count("--batch-size") ? o.batch_size : 128;
+  const int epochs = given(cmd, "--epochs") ? o.epochs : 15;
+  const int batch = given(cmd, "--batch-size") ? o.batch_size : 128;
   const LabelledImages train_images = load_fashion_mnist(o.data_dir, true);
   const LabelledImages test_images = load_fashion_mnist(o.data_dir, false);
   const int classes = static_cast<int>(train_images.class_names.size());
@@ -212,7 +218,7 @@ int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
 
   std::vector<LayerSpec> specs;
   const ActivationSpec hidden{activation_from_string(o.activation), o.alpha};
-  for (int units : parse_hidden(cmd.count("--hidden") ? o.hidden : "256,128"))
+  for (int units : parse_hidden(given(cmd, "--hidden") ? o.hidden : "256,128"))
     specs.push_back({units, hidden});
   specs.push_back({classes, {Activation::softmax}});
   Network<double> initial(static_cast<int>(x.rows()), specs, Loss::cross_entropy);
@@ -230,7 +236,7 @@ int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
     std::printf(
         "Training 784-%s-%d on Fashion-MNIST (%zu training, %zu test images), %s lr %g, "
         "batch %d, %d epochs, %s\n",
-        cmd.count("--hidden") ? o.hidden.c_str() : "256-128", classes, train_images.labels.size(),
+        given(cmd, "--hidden") ? o.hidden.c_str() : "256-128", classes, train_images.labels.size(),
         test_images.labels.size(), to_string(options.optimizer.kind).c_str(), options.optimizer.lr,
         batch, epochs, sizeof(S) == 4 ? "float32" : "float64");
   std::vector<EpochRecord> history;
@@ -288,12 +294,15 @@ int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
 }
 
 int run_train(TrainCommandOptions o, const CLI::App& cmd) {
+  if (given(cmd, "--batch-size") && o.batch_size <= 0)
+    throw usage_error("--batch-size: expected a positive number, found " +
+                      std::to_string(o.batch_size) + " (leave the flag out for full batch)");
   if (o.threads < 0)
     throw usage_error("--threads: expected a positive number, found " + std::to_string(o.threads));
   if (o.threads > 0) Eigen::setNbThreads(o.threads);
   if (o.dataset == "fashion-mnist") {
     if (!o.data_file.empty()) throw usage_error("--data: fashion-mnist is read from --data-dir");
-    const std::string precision = cmd.count("--precision") ? o.precision : "float";
+    const std::string precision = given(cmd, "--precision") ? o.precision : "float";
     if (precision == "double") return train_images<double>(o, cmd);
     if (precision == "float") return train_images<float>(o, cmd);
     throw usage_error("--precision: expected double or float, found '" + precision + "'");
@@ -744,7 +753,7 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--epsilon", o->epsilon, "Adam's epsilon")->capture_default_str();
   cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay on weights (not biases)")
       ->capture_default_str();
-  cmd->add_option("--batch-size", o->batch_size, "Mini-batch size (0: full batch)")
+  cmd->add_option("--batch-size", o->batch_size, "Mini-batch size (default: full batch)")
       ->capture_default_str();
   cmd->add_flag("--no-shuffle", o->no_shuffle, "Take mini-batches in file order");
   cmd->add_option(
