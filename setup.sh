@@ -5,6 +5,7 @@
 #
 #   ./setup.sh                 install what is missing, configure, build
 #   BUILD_TYPE=Debug ./setup.sh
+#   BENCH=1 ./setup.sh         also the benchmark suite's competitors (bench/run.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -21,6 +22,11 @@ packages=(
   graphviz                           # backprop graph: DOT to SVG/PNG
   clang-14 libclang-rt-14-dev        # libFuzzer targets (scripts/fuzz.sh)
 )
+if [[ "${BENCH:-0}" == 1 ]]; then
+  # NumPy and PyTorch as Debian ships them, FANN 2.2, and OpenBLAS's threaded build (without it
+  # NumPy and PyTorch fall back to the reference BLAS, 30x slower: an unfair comparison).
+  packages+=(python3-numpy python3-torch libfann-dev libopenblas0-pthread)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
