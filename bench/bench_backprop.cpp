@@ -86,7 +86,8 @@ int run_gd(const bench::Args& args) {
   const std::string variant = args.get("variant", "train");
   const Matrix<double> x = row_major<double>(d.x, d.features, d.n);
   const Matrix<double> y = row_major<double>(d.y, d.targets, d.n);
-  Network<double> net = make_network<double>(w, Activation::sigmoid, Activation::sigmoid, Loss::mse);
+  Network<double> net =
+      make_network<double>(w, Activation::sigmoid, Activation::sigmoid, Loss::mse);
 
   std::vector<double> history;
   const Clock::time_point t0 = Clock::now();
@@ -100,9 +101,13 @@ int run_gd(const bench::Args& args) {
     const double elapsed = seconds_since(t0);
     for (const EpochRecord& r : result.history) history.push_back(r.loss);
     bench::Json()
-        .add("impl", "ours").add("variant", variant).add("epochs", epochs)
-        .add("us_per_epoch", 1e6 * elapsed / epochs).add("seconds", elapsed)
-        .add("final_loss", history.back()).add("loss_checkpoints", checkpoints(history))
+        .add("impl", "ours")
+        .add("variant", variant)
+        .add("epochs", epochs)
+        .add("us_per_epoch", 1e6 * elapsed / epochs)
+        .add("seconds", elapsed)
+        .add("final_loss", history.back())
+        .add("loss_checkpoints", checkpoints(history))
         .print();
     return 0;
   }
@@ -116,9 +121,13 @@ int run_gd(const bench::Args& args) {
   }
   const double elapsed = seconds_since(t0);
   bench::Json()
-      .add("impl", "ours").add("variant", variant).add("epochs", epochs)
-      .add("us_per_epoch", 1e6 * elapsed / epochs).add("seconds", elapsed)
-      .add("final_loss", history.back()).add("loss_checkpoints", checkpoints(history))
+      .add("impl", "ours")
+      .add("variant", variant)
+      .add("epochs", epochs)
+      .add("us_per_epoch", 1e6 * elapsed / epochs)
+      .add("seconds", elapsed)
+      .add("final_loss", history.back())
+      .add("loss_checkpoints", checkpoints(history))
       .print();
   return 0;
 }
@@ -253,17 +262,23 @@ int run_fashion(const bench::Args& args) {
   mean_epoch /= static_cast<double>(epoch_seconds.size());
   const char* omp = std::getenv("OMP_NUM_THREADS");
   bench::Json()
-      .add("impl", "ours").add("threads", threads).add("omp_num_threads", omp ? omp : "")
+      .add("impl", "ours")
+      .add("threads", threads)
+      .add("omp_num_threads", omp ? omp : "")
       .add("eigen_nb_threads", Eigen::nbThreads())
-      .add("epochs", epochs).add("samples", static_cast<long>(train_set.x.cols()))
-      .add("s_per_epoch", mean_epoch).add("epoch_seconds", epoch_seconds)
+      .add("epochs", epochs)
+      .add("samples", static_cast<long>(train_set.x.cols()))
+      .add("s_per_epoch", mean_epoch)
+      .add("epoch_seconds", epoch_seconds)
       .add("samples_per_s", static_cast<double>(train_set.x.cols()) / mean_epoch)
       .add("cpu_utilisation", cpu / (wall + 1e-12))
       .add("computes_input_gradient", computes_input_gradient)
       .add("final_train_loss", result.history.back().loss)
       .add("test_accuracy", test_accuracy)
-      .add("eval_epochs", eval_at).add("eval_test_accuracy", eval_accuracy)
-      .add("load_seconds", load_seconds).add("max_rss_kib", bench::max_rss_kib())
+      .add("eval_epochs", eval_at)
+      .add("eval_test_accuracy", eval_accuracy)
+      .add("load_seconds", load_seconds)
+      .add("max_rss_kib", bench::max_rss_kib())
       .print();
   return 0;
 }
@@ -296,29 +311,38 @@ std::vector<double> time_calls(F&& call, double min_time_ms, int rounds) {
 template <typename N, typename = void>
 struct HasPredictOne : std::false_type {};
 template <typename N>
-struct HasPredictOne<N, std::void_t<decltype(std::declval<N&>().predict_one(
-                            std::declval<const Vector<float>&>()))>> : std::true_type {};
+struct HasPredictOne<
+    N, std::void_t<decltype(std::declval<N&>().predict_one(std::declval<const Vector<float>&>()))>>
+    : std::true_type {};
 
 volatile float g_sink = 0;
 
 template <typename Net>
 void report_latency(Net& net, const Matrix<float>& x, const std::string& arch, double min_time_ms,
                     int rounds) {
-  const std::vector<double> forward = time_calls(
-      [&] { g_sink = g_sink + net.forward(x)(0, 0); }, min_time_ms, rounds);
+  const std::vector<double> forward =
+      time_calls([&] { g_sink = g_sink + net.forward(x)(0, 0); }, min_time_ms, rounds);
   const float out_forward = net.forward(x)(0, 0);
   bench::Json()
-      .add("impl", "ours").add("variant", "forward").add("arch", arch)
-      .add("ns_per_call", bench::median(forward)).add("rounds_ns", forward)
-      .add("output0", static_cast<double>(out_forward)).print();
+      .add("impl", "ours")
+      .add("variant", "forward")
+      .add("arch", arch)
+      .add("ns_per_call", bench::median(forward))
+      .add("rounds_ns", forward)
+      .add("output0", static_cast<double>(out_forward))
+      .print();
   if constexpr (HasPredictOne<Net>::value) {
     const Vector<float> v = x.col(0);
-    const std::vector<double> one = time_calls(
-        [&] { g_sink = g_sink + net.predict_one(v)(0, 0); }, min_time_ms, rounds);
+    const std::vector<double> one =
+        time_calls([&] { g_sink = g_sink + net.predict_one(v)(0, 0); }, min_time_ms, rounds);
     bench::Json()
-        .add("impl", "ours").add("variant", "predict_one").add("arch", arch)
-        .add("ns_per_call", bench::median(one)).add("rounds_ns", one)
-        .add("output0", static_cast<double>(net.predict_one(v)(0, 0))).print();
+        .add("impl", "ours")
+        .add("variant", "predict_one")
+        .add("arch", arch)
+        .add("ns_per_call", bench::median(one))
+        .add("rounds_ns", one)
+        .add("output0", static_cast<double>(net.predict_one(v)(0, 0)))
+        .print();
   }
 }
 
@@ -329,7 +353,8 @@ int run_latency(const bench::Args& args) {
   const Loss loss = output == Activation::softmax ? Loss::cross_entropy : Loss::mse;
   Network<float> net = make_network<float>(w, hidden, output, loss);
   std::string arch;
-  for (std::size_t i = 0; i < w.sizes.size(); ++i) arch += (i ? "-" : "") + std::to_string(w.sizes[i]);
+  for (std::size_t i = 0; i < w.sizes.size(); ++i)
+    arch += (i ? "-" : "") + std::to_string(w.sizes[i]);
   // The same input everywhere: x_i = ((i * 37) mod 101) / 100 (see competitors/inputs.py).
   Matrix<float> x(w.sizes[0], 1);
   for (int i = 0; i < w.sizes[0]; ++i) x(i, 0) = static_cast<float>((i * 37) % 101) / 100.0f;
@@ -341,7 +366,8 @@ int run_latency(const bench::Args& args) {
 
 int main(int argc, char** argv) {
   try {
-    if (argc < 2) throw std::runtime_error("usage: bench_backprop gd|fashion|latency --key value ...");
+    if (argc < 2)
+      throw std::runtime_error("usage: bench_backprop gd|fashion|latency --key value ...");
     const std::string mode = argv[1];
     const bench::Args args(argc, argv, 2);
     if (mode == "gd") return run_gd(args);

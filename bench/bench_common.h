@@ -133,7 +133,8 @@ class Json {
  public:
   Json& add(const std::string& key, const std::string& value) {
     std::string quoted = "\"";
-    for (char c : value) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    for (char c : value)
+      quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
     return raw(key, quoted + "\"");
   }
   Json& add(const std::string& key, const char* value) { return add(key, std::string(value)); }

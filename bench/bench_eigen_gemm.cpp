@@ -31,10 +31,14 @@ int main(int argc, char** argv) {
       gflops.push_back(2.0 * n * n * static_cast<double>(n) / bench::seconds_since(t0) / 1e9);
     }
     bench::Json()
-        .add("impl", "eigen_sgemm").add("n", n).add("threads", threads)
+        .add("impl", "eigen_sgemm")
+        .add("n", n)
+        .add("threads", threads)
         .add("eigen_nb_threads", Eigen::nbThreads())
-        .add("gflops", bench::median(gflops)).add("gflops_max", *std::max_element(gflops.begin(), gflops.end()))
-        .add("products", static_cast<int>(gflops.size())).add("check", static_cast<double>(C(0, 0)))
+        .add("gflops", bench::median(gflops))
+        .add("gflops_max", *std::max_element(gflops.begin(), gflops.end()))
+        .add("products", static_cast<int>(gflops.size()))
+        .add("check", static_cast<double>(C(0, 0)))
         .print();
     return 0;
   } catch (const std::exception& e) {
