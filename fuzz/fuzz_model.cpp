@@ -6,6 +6,7 @@
 //     to the same model bit for bit, and writing that gives the same text again;
 //   - a forward pass on an all-zero input either throws Error or, when no overflow is possible
 //     for the parameters read (see magnitude_bound), gives only finite outputs.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>

@@ -31,6 +31,7 @@ fi
 
 scratch=$(mktemp -d)
 pids=()
+# shellcheck disable=SC2317  # invoked by the trap
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
   rm -rf "$scratch"
@@ -82,5 +83,6 @@ for i in "${!targets[@]}"; do
     fi
   fi
 done
+pids=()
 echo "fuzz: done in $((SECONDS - start)) s"
 exit "$failed"
