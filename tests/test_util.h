@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -13,10 +14,14 @@
 
 namespace backprop::test {
 
-inline nlohmann::json load_golden(const std::string& name) {
+// A golden file, parsed once per process (parameterised tests name themselves from it).
+inline const nlohmann::json& load_golden(const std::string& name) {
+  static std::map<std::string, nlohmann::json> cache;
+  auto it = cache.find(name);
+  if (it != cache.end()) return it->second;
   std::ifstream in(std::string(BACKPROP_GOLDEN_DIR) + "/" + name);
   if (!in) throw std::runtime_error("cannot open golden file " + name);
-  return nlohmann::json::parse(in);
+  return cache.emplace(name, nlohmann::json::parse(in)).first->second;
 }
 
 // A JSON list of rows as a matrix (one inner list per row).
