@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "backprop/error.h"
+#include "math/vector_exp.h"
 
 namespace backprop {
 
@@ -53,9 +54,9 @@ void activation_forward(const ActivationSpec& f, const Matrix<S>& z, Matrix<S>& 
   a.resize(z.rows(), z.cols());
   switch (f.kind) {
     case Activation::sigmoid:
-      // 1 / (1 + e^-z) with Eigen's vectorised exp. For z → −∞, e^-z overflows to +inf and
-      // the quotient is exactly 0, never NaN; for z → +∞ it is 1.
-      a = (S(1) + (-z.array()).exp()).inverse().matrix();
+      // 1 / (1 + e^-z), vectorised (math/vector_exp.h); e^-z is clamped to the normal range, so
+      // no z overflows it or makes it NaN.
+      math::sigmoid(z.data(), a.data(), z.size());
       break;
     case Activation::tanh:
       a = z.array().tanh().matrix();

@@ -93,12 +93,10 @@ const Matrix<S>& Network<S>::predict_one(const Eigen::Ref<const Vector<S>>& x) {
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const DenseLayer<S>& layer = layers_[l];
     Matrix<S>& z = one_z_[l];
-    z.resize(layer.units(), 1);
     if (l == 0)
-      z.noalias() = layer.W * x;
+      multiply<S>(z, layer.W, x, &layer.b);
     else
-      z.noalias() = layer.W * one_a_[l - 1];
-    z += layer.b;
+      multiply<S>(z, layer.W, one_a_[l - 1], &layer.b);
     activation_forward(layer.activation, z, one_a_[l]);
   }
   return one_a_.back();

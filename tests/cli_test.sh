@@ -29,7 +29,7 @@ expect 0 "W(2) = [  0.7228044909 -0.3190585307 ]" -- "$BP" trace --example netwo
 expect 0 "L = mean(e^2) over 1 output x 1 sample = 0.1425369566" -- "$BP" trace --example single-neuron
 expect 0 "dL/dW(1) = delta(1) a(0)^T = [ -0.3548938347 ]" -- "$BP" trace --example single-neuron
 expect 0 "W(2) = [ -1.145" -- "$BP" trace --example exercise-9.1
-expect 0 '"loss":0.15776303625693464' -- "$BP" trace --example network-2-2-1 --format json
+expect 0 '"loss":0.157763036256934' -- "$BP" trace --example network-2-2-1 --format json
 expect 0 "All gradients verified" -- "$BP" gradcheck --layers 2-3-2 --activation sigmoid \
   --output-activation sigmoid --loss mse --seed 42
 expect 0 "All gradients verified" -- "$BP" gradcheck --layers 3-4-1

@@ -11,20 +11,10 @@
 #pragma once
 
 #include "backprop/activations.h"
+#include "backprop/layers/products.h"
 #include "backprop/tensor.h"
 
 namespace backprop {
-
-// dst = lhs · rhs. Eigen's blocked GEMM packs both operands first, which dominates for the tiny
-// layers of the lesson's nets; a coefficient-wise (lazy) product is faster when the inner
-// dimension or the result is small. Same numbers up to rounding; the large layers keep GEMM.
-template <typename Dst, typename Lhs, typename Rhs>
-void multiply(Dst& dst, const Lhs& lhs, const Rhs& rhs) {
-  if (lhs.cols() <= 16 || dst.size() <= 64)
-    dst.noalias() = lhs.lazyProduct(rhs);
-  else
-    dst.noalias() = lhs * rhs;
-}
 
 template <typename S>
 struct DenseLayer {
@@ -48,20 +38,15 @@ struct DenseLayer {
 
   // z = W a_prev + b ; a = f(z)
   void forward(const Matrix<S>& a_prev, Matrix<S>& z, Matrix<S>& a) const {
-    z.resize(units(), a_prev.cols());
-    multiply(z, W, a_prev);
-    z.colwise() += b;
+    multiply<S>(z, W, a_prev, &b);
     activation_forward(activation, z, a);
   }
 
   // dW = delta a_prevᵀ ; db = Σ_samples delta ; da_prev = Wᵀ delta (skipped when null)
   void backward(const Matrix<S>& a_prev, const Matrix<S>& delta, Matrix<S>* da_prev) {
-    multiply(dW, delta, a_prev.transpose());
+    multiply_transposed_rhs(dW, delta, a_prev);
     db.noalias() = delta.rowwise().sum();
-    if (da_prev != nullptr) {
-      da_prev->resize(inputs(), delta.cols());
-      multiply(*da_prev, W.transpose(), delta);
-    }
+    if (da_prev != nullptr) multiply_transposed_lhs(*da_prev, W, delta);
   }
 };
 

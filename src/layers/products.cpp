@@ -1,0 +1,151 @@
+#include "backprop/layers/products.h"
+
+#include <algorithm>
+
+namespace backprop {
+
+namespace {
+
+constexpr Eigen::Index kSmall = 16;  // largest dimension the fixed-size kernels handle
+
+// c(P x N) = a(P x K) · b(K x N) [+ bias(P) in every column], all column-major with leading
+// dimensions lda, ldb, ldc. One column of c at a time, held in registers:
+// c_j = bias + Σ_k a_k b(k, j).
+template <int P, typename S>
+void columns_kernel(S* c, Eigen::Index ldc, const S* a, Eigen::Index lda, const S* b,
+                    Eigen::Index ldb, Eigen::Index K, Eigen::Index N, const S* bias) {
+  for (Eigen::Index j = 0; j < N; ++j) {
+    const S* bj = b + j * ldb;
+    S acc[P];
+    if (bias != nullptr)
+      for (int i = 0; i < P; ++i) acc[i] = bias[i] + a[i] * bj[0];
+    else
+      for (int i = 0; i < P; ++i) acc[i] = a[i] * bj[0];
+    for (Eigen::Index k = 1; k < K; ++k) {
+      const S s = bj[k];
+      const S* ak = a + k * lda;
+      for (int i = 0; i < P; ++i) acc[i] += ak[i] * s;
+    }
+    S* cj = c + j * ldc;
+    for (int i = 0; i < P; ++i) cj[i] = acc[i];
+  }
+}
+
+// c(P x Q) = a(P x N) · b(Q x N)ᵀ = Σ_j a_j b_jᵀ: one column of c at a time, summing over the
+// samples in two interleaved halves (even/odd j) so that the additions do not wait on each other.
+template <int P, typename S>
+void outer_kernel(S* c, Eigen::Index ldc, const S* a, Eigen::Index lda, const S* b,
+                  Eigen::Index ldb, Eigen::Index Q, Eigen::Index N) {
+  for (Eigen::Index q = 0; q < Q; ++q) {
+    S even[P] = {}, odd[P] = {};
+    Eigen::Index j = 0;
+    for (; j + 1 < N; j += 2) {
+      const S s0 = b[q + j * ldb], s1 = b[q + (j + 1) * ldb];
+      const S* a0 = a + j * lda;
+      const S* a1 = a0 + lda;
+      for (int i = 0; i < P; ++i) {
+        even[i] += a0[i] * s0;
+        odd[i] += a1[i] * s1;
+      }
+    }
+    if (j < N) {
+      const S s0 = b[q + j * ldb];
+      const S* a0 = a + j * lda;
+      for (int i = 0; i < P; ++i) even[i] += a0[i] * s0;
+    }
+    S* cq = c + q * ldc;
+    for (int i = 0; i < P; ++i) cq[i] = even[i] + odd[i];
+  }
+}
+
+// Calls kernel<P> for the run-time P in 1..16.
+template <template <int, typename> class Kernel, typename S, typename... Args>
+void dispatch(Eigen::Index P, Args... args) {
+  switch (P) {
+#define BACKPROP_CASE(n) \
+  case n:                \
+    return Kernel<n, S>::run(args...);
+    BACKPROP_CASE(1) BACKPROP_CASE(2) BACKPROP_CASE(3) BACKPROP_CASE(4)
+    BACKPROP_CASE(5) BACKPROP_CASE(6) BACKPROP_CASE(7) BACKPROP_CASE(8)
+    BACKPROP_CASE(9) BACKPROP_CASE(10) BACKPROP_CASE(11) BACKPROP_CASE(12)
+    BACKPROP_CASE(13) BACKPROP_CASE(14) BACKPROP_CASE(15) BACKPROP_CASE(16)
+#undef BACKPROP_CASE
+    default:
+      break;
+  }
+}
+
+template <int P, typename S>
+struct Columns {
+  static void run(S* c, Eigen::Index ldc, const S* a, Eigen::Index lda, const S* b,
+                  Eigen::Index ldb, Eigen::Index K, Eigen::Index N, const S* bias) {
+    columns_kernel<P, S>(c, ldc, a, lda, b, ldb, K, N, bias);
+  }
+};
+
+template <int P, typename S>
+struct Outer {
+  static void run(S* c, Eigen::Index ldc, const S* a, Eigen::Index lda, const S* b,
+                  Eigen::Index ldb, Eigen::Index Q, Eigen::Index N) {
+    outer_kernel<P, S>(c, ldc, a, lda, b, ldb, Q, N);
+  }
+};
+
+}  // namespace
+
+template <typename S>
+void multiply(Matrix<S>& dst, const Eigen::Ref<const Matrix<S>>& lhs,
+              const Eigen::Ref<const Matrix<S>>& rhs, const Vector<S>* bias) {
+  const Eigen::Index P = lhs.rows(), K = lhs.cols(), N = rhs.cols();
+  dst.resize(P, N);
+  if (P <= kSmall && K <= kSmall && K > 0) {
+    dispatch<Columns, S>(P, dst.data(), P, lhs.data(), lhs.outerStride(), rhs.data(),
+                         rhs.outerStride(), K, N, bias != nullptr ? bias->data() : nullptr);
+    return;
+  }
+  dst.noalias() = lhs * rhs;
+  if (bias != nullptr) dst.colwise() += *bias;
+}
+
+template <typename S>
+void multiply_transposed_rhs(Matrix<S>& dst, const Matrix<S>& lhs, const Matrix<S>& rhs) {
+  const Eigen::Index P = lhs.rows(), Q = rhs.rows(), N = lhs.cols();
+  dst.resize(P, Q);
+  if (P <= kSmall && Q <= kSmall && N > 0) {
+    if (P >= Q) {  // vectorise over the rows of dst
+      dispatch<Outer, S>(P, dst.data(), P, lhs.data(), P, rhs.data(), Q, Q, N);
+    } else {  // vectorise over its columns: dstᵀ = rhs lhsᵀ, then transpose (<= 256 entries)
+      S transposed[kSmall * kSmall];
+      dispatch<Outer, S>(Q, transposed, Q, rhs.data(), Q, lhs.data(), P, P, N);
+      for (Eigen::Index p = 0; p < P; ++p)
+        for (Eigen::Index q = 0; q < Q; ++q) dst(p, q) = transposed[q + p * Q];
+    }
+    return;
+  }
+  dst.noalias() = lhs * rhs.transpose();
+}
+
+template <typename S>
+void multiply_transposed_lhs(Matrix<S>& dst, const Matrix<S>& lhs, const Matrix<S>& rhs) {
+  const Eigen::Index P = lhs.cols(), K = lhs.rows(), N = rhs.cols();
+  dst.resize(P, N);
+  if (P <= kSmall && K <= kSmall && K > 0) {
+    S transposed[kSmall * kSmall];  // lhsᵀ, column-major (P x K)
+    for (Eigen::Index k = 0; k < K; ++k)
+      for (Eigen::Index p = 0; p < P; ++p) transposed[p + k * P] = lhs(k, p);
+    dispatch<Columns, S>(P, dst.data(), P, transposed, P, rhs.data(), K, K, N, nullptr);
+    return;
+  }
+  dst.noalias() = lhs.transpose() * rhs;
+}
+
+#define BACKPROP_INSTANTIATE(S)                                                                  \
+  template void multiply<S>(Matrix<S>&, const Eigen::Ref<const Matrix<S>>&,                      \
+                            const Eigen::Ref<const Matrix<S>>&, const Vector<S>*);               \
+  template void multiply_transposed_rhs<S>(Matrix<S>&, const Matrix<S>&, const Matrix<S>&);      \
+  template void multiply_transposed_lhs<S>(Matrix<S>&, const Matrix<S>&, const Matrix<S>&);
+BACKPROP_INSTANTIATE(float)
+BACKPROP_INSTANTIATE(double)
+#undef BACKPROP_INSTANTIATE
+
+}  // namespace backprop
