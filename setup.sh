@@ -12,6 +12,7 @@ cd "$(dirname "$0")"
 packages=(
   build-essential cmake pkg-config   # compiler and build
   libeigen3-dev                      # linear algebra (Eigen 3.4)
+  libopenblas-openmp-dev             # the large matrix products (OpenBLAS, OpenMP build)
   nlohmann-json3-dev                 # model files and JSON output
   libcli11-dev                       # command-line parsing
   libfmt-dev                         # formatting

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "backprop/network.h"
+#include "backprop/threads.h"
 #include "backprop/train.h"
 #include "bench_common.h"
 
@@ -189,9 +190,7 @@ std::vector<int> int_list(const std::string& text) {
 
 int run_fashion(const bench::Args& args) {
   const int threads = args.integer("threads", 1);
-#ifdef _OPENMP
-  Eigen::setNbThreads(threads);  // OMP_NUM_THREADS is set too; only effective with OpenMP
-#endif
+  set_threads(threads);  // Eigen and, when built with it, OpenBLAS (OMP_NUM_THREADS is set too)
   const bench::Weights w = bench::read_weights(args.get("weights"));
   const int epochs = args.integer("epochs", 2);
   const int warmup_batches = args.integer("warmup-batches", 20);

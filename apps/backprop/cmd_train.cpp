@@ -6,7 +6,9 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -201,6 +203,43 @@ Matrix<float> one_hot(const std::vector<int>& labels, int classes) {
 
 // backprop train fashion-mnist: 784-256-128-10 relu, softmax + cross_entropy, adam 1e-3,
 // batch 128, float32 by default; per epoch the training loss, test accuracy and samples/s.
+// --threads, or by default: every core for a net with a wide layer (>= 32768 weights) trained
+// on batches of at least 64, when the machine is otherwise idle (1-minute load average below
+// cores - 0.5); else one thread. Tiny nets gain nothing, and a thread that has to share a core
+// with another process stalls every product. Returns the number set and why.
+std::pair<int, std::string> choose_threads(int requested, const Network<double>& net,
+                                           std::size_t batch) {
+  if (requested > 0) {
+    set_threads(requested);
+    return {requested, "--threads"};
+  }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Eigen::Index widest = 0;
+  for (const auto& layer : net.layers()) widest = std::max(widest, layer.W.size());
+  double load = 0;
+  const bool load_known = getloadavg(&load, 1) == 1;
+  std::string why;
+  int n = 1;
+  if (cores == 1)
+    why = "one core";
+  else if (widest < 32768)
+    why = "no layer is wide enough to pay for a second thread";
+  else if (batch < 64)
+    why = "batches under 64 samples";
+  else if (!load_known || load >= cores - 0.5)
+    why = load_known ? fmt::format("the machine is busy (load {:.1f})", load)
+                     : "the load average is unknown";
+  else
+    n = cores, why = "wide layers, idle machine";
+  set_threads(n);
+  return {n, "auto: " + why};
+}
+
+std::string threads_note(const std::pair<int, std::string>& chosen) {
+  return fmt::format("{} thread{} ({})", chosen.first, chosen.first == 1 ? "" : "s",
+                     chosen.second);
+}
+
 template <typename S>
 int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
   const std::string save = o.save_file.empty() ? "fashion-mnist.json" : o.save_file;
@@ -224,6 +263,7 @@ int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
   Network<double> initial(static_cast<int>(x.rows()), specs, Loss::cross_entropy);
   initialize(initial, init_from_string(o.weight_init), o.seed);
   Network<S> net = initial.cast<S>();
+  const auto threads = choose_threads(o.threads, initial, static_cast<std::size_t>(batch));
 
   TrainOptions options;
   options.epochs = epochs;
@@ -235,10 +275,10 @@ int train_images(const TrainCommandOptions& o, const CLI::App& cmd) {
   if (!o.quiet)
     std::printf(
         "Training 784-%s-%d on Fashion-MNIST (%zu training, %zu test images), %s lr %g, "
-        "batch %d, %d epochs, %s\n",
+        "batch %d, %d epochs, %s, %s\n",
         given(cmd, "--hidden") ? o.hidden.c_str() : "256-128", classes, train_images.labels.size(),
         test_images.labels.size(), to_string(options.optimizer.kind).c_str(), options.optimizer.lr,
-        batch, epochs, sizeof(S) == 4 ? "float32" : "float64");
+        batch, epochs, sizeof(S) == 4 ? "float32" : "float64", threads_note(threads).c_str());
   std::vector<EpochRecord> history;
   auto last = std::chrono::steady_clock::now();
   double train_seconds = 0;
@@ -299,7 +339,6 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
                       std::to_string(o.batch_size) + " (leave the flag out for full batch)");
   if (o.threads < 0)
     throw usage_error("--threads: expected a positive number, found " + std::to_string(o.threads));
-  if (o.threads > 0) Eigen::setNbThreads(o.threads);
   if (o.dataset == "fashion-mnist") {
     if (!o.data_file.empty()) throw usage_error("--data: fashion-mnist is read from --data-dir");
     const std::string precision = given(cmd, "--precision") ? o.precision : "float";
@@ -519,9 +558,12 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
 
+  const std::size_t batch_samples =
+      o.batch_size > 0 ? static_cast<std::size_t>(o.batch_size) : train_set.size();
+  const auto threads = choose_threads(o.threads, net, batch_samples);
   if (!o.quiet && o.lesson == TrainCommandOptions::Lesson::none)
     std::printf(
-        "Training %s on %s: %zu samples%s%s, %s, %s lr %g, %d epochs, %s\n",
+        "Training %s on %s: %zu samples%s%s, %s, %s lr %g, %d epochs, %s, %s\n",
         [&] {
           std::string a = std::to_string(net.inputs());
           for (const auto& l : net.layers()) a += "-" + std::to_string(l.units());
@@ -533,7 +575,8 @@ int run_train(TrainCommandOptions o, const CLI::App& cmd) {
         has_test ? fmt::format(" (+{} test)", test_set.size()).c_str() : "",
         to_string(loss_kind).c_str(), to_string(options.optimizer.kind).c_str(),
         options.optimizer.lr, o.epochs,
-        o.batch_size > 0 ? fmt::format("batch {}", o.batch_size).c_str() : "full batch");
+        o.batch_size > 0 ? fmt::format("batch {}", o.batch_size).c_str() : "full batch",
+        threads_note(threads).c_str());
   Progress progress(!o.quiet && o.print_every == 0 && stderr_is_terminal(), o.epochs);
   const EpochCallback on_epoch = [&](const EpochRecord& r) {
     if (o.print_every > 0 && r.epoch % o.print_every == 0 && !o.quiet)
@@ -690,7 +733,8 @@ void add_common_training_flags(CLI::App* cmd, TrainCommandOptions& o) {
   cmd->add_flag("--quiet", o.quiet, "Print nothing but errors and the final results");
   cmd->add_option(
       "--threads", o.threads,
-      "Threads for large matrix products (default 1; 2 pays on an idle 2-core machine)");
+      "Threads for the large matrix products (default: every core for nets with a layer of "
+      ">= 32768 weights and batches >= 64 on an idle machine, else 1)");
   cmd->add_option(
       "--plot", o.plot_dir,
       "Write figures to this directory: loss curve; decision boundary and hidden-neuron "

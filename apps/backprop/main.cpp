@@ -6,6 +6,7 @@
 
 #include "backprop/error.h"
 #include "backprop/tensor.h"
+#include "backprop/threads.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
@@ -21,9 +22,10 @@ int main(int argc, char** argv) {
       cli::add_gradcheck_command(app), cli::add_plot_command(app),
       cli::add_sweep_command(app),     cli::add_graph_command(app),
   };
-  // One thread unless --threads says otherwise: Eigen's parallel GEMM synchronises by spinning,
-  // which collapses (15x slower measured) when another process holds the second core.
-  Eigen::setNbThreads(1);
+  // One thread unless `train` chooses more (--threads, or its rule for wide nets on an idle
+  // machine): parallel products synchronise by spinning, which collapses (3-15x slower
+  // measured) when another process holds the second core.
+  backprop::set_threads(1);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

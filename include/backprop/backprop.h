@@ -28,5 +28,6 @@
 #include "backprop/optimizers.h"
 #include "backprop/random.h"
 #include "backprop/tensor.h"
+#include "backprop/threads.h"
 #include "backprop/trace.h"
 #include "backprop/train.h"

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#ifdef BACKPROP_USE_OPENBLAS
+#include <cblas.h>
+#endif
+
 namespace backprop {
 
 namespace {
@@ -91,6 +95,27 @@ struct Outer {
   }
 };
 
+// c (m x n) = op(a) op(b) [+ c when accumulate], column-major: the large products. OpenBLAS when
+// the library is built with it (about 1.4x Eigen's GEMM on this project's shapes), else Eigen.
+#ifdef BACKPROP_USE_OPENBLAS
+inline CBLAS_TRANSPOSE op(bool transposed) { return transposed ? CblasTrans : CblasNoTrans; }
+inline blasint ld(Eigen::Index stride, Eigen::Index rows) {
+  return static_cast<blasint>(std::max<Eigen::Index>({stride, rows, 1}));
+}
+void gemm(float* c, Eigen::Index m, Eigen::Index n, Eigen::Index k, const float* a, Eigen::Index lda,
+          bool ta, const float* b, Eigen::Index ldb, bool tb, bool accumulate) {
+  cblas_sgemm(CblasColMajor, op(ta), op(tb), static_cast<blasint>(m), static_cast<blasint>(n),
+              static_cast<blasint>(k), 1.0f, a, ld(lda, ta ? k : m), b, ld(ldb, tb ? n : k),
+              accumulate ? 1.0f : 0.0f, c, ld(m, m));
+}
+void gemm(double* c, Eigen::Index m, Eigen::Index n, Eigen::Index k, const double* a,
+          Eigen::Index lda, bool ta, const double* b, Eigen::Index ldb, bool tb, bool accumulate) {
+  cblas_dgemm(CblasColMajor, op(ta), op(tb), static_cast<blasint>(m), static_cast<blasint>(n),
+              static_cast<blasint>(k), 1.0, a, ld(lda, ta ? k : m), b, ld(ldb, tb ? n : k),
+              accumulate ? 1.0 : 0.0, c, ld(m, m));
+}
+#endif
+
 }  // namespace
 
 template <typename S>
@@ -98,13 +123,27 @@ void multiply(Matrix<S>& dst, const Eigen::Ref<const Matrix<S>>& lhs,
               const Eigen::Ref<const Matrix<S>>& rhs, const Vector<S>* bias) {
   const Eigen::Index P = lhs.rows(), K = lhs.cols(), N = rhs.cols();
   dst.resize(P, N);
+  if (P == 1 && N <= 8 && lhs.outerStride() == 1 && K > 0) {
+    // One unit (a regression or binary output): dot products of the weight row with each
+    // column, which sum in vector registers rather than in one long scalar chain.
+    const Eigen::Map<const Vector<S>> w(lhs.data(), K);
+    const S b0 = bias != nullptr ? (*bias)(0) : S(0);
+    for (Eigen::Index j = 0; j < N; ++j) dst(0, j) = b0 + w.dot(rhs.col(j));
+    return;
+  }
   if (P <= kSmall && K <= kSmall && K > 0) {
     dispatch<Columns, S>(P, dst.data(), P, lhs.data(), lhs.outerStride(), rhs.data(),
                          rhs.outerStride(), K, N, bias != nullptr ? bias->data() : nullptr);
     return;
   }
+#ifdef BACKPROP_USE_OPENBLAS
+  if (bias != nullptr) dst.colwise() = *bias;  // then dst += lhs rhs
+  gemm(dst.data(), P, N, K, lhs.data(), lhs.outerStride(), false, rhs.data(), rhs.outerStride(),
+       false, bias != nullptr);
+#else
   dst.noalias() = lhs * rhs;
   if (bias != nullptr) dst.colwise() += *bias;
+#endif
 }
 
 template <typename S>
@@ -122,7 +161,11 @@ void multiply_transposed_rhs(Matrix<S>& dst, const Matrix<S>& lhs, const Matrix<
     }
     return;
   }
+#ifdef BACKPROP_USE_OPENBLAS
+  gemm(dst.data(), P, Q, N, lhs.data(), P, false, rhs.data(), Q, true, false);
+#else
   dst.noalias() = lhs * rhs.transpose();
+#endif
 }
 
 template <typename S>
@@ -136,7 +179,11 @@ void multiply_transposed_lhs(Matrix<S>& dst, const Matrix<S>& lhs, const Matrix<
     dispatch<Columns, S>(P, dst.data(), P, transposed, P, rhs.data(), K, K, N, nullptr);
     return;
   }
+#ifdef BACKPROP_USE_OPENBLAS
+  gemm(dst.data(), P, N, K, lhs.data(), K, true, rhs.data(), K, false, false);
+#else
   dst.noalias() = lhs.transpose() * rhs;
+#endif
 }
 
 #define BACKPROP_INSTANTIATE(S)                                                                  \

@@ -1,0 +1,21 @@
+// threads.h — how many threads the large matrix products use.
+//
+// The engine parallelises only inside the big products of wide layers (OpenMP, through Eigen
+// and, when built with it, OpenBLAS; both share one OpenMP thread pool). Tiny layers never
+// spawn work. Default: what OpenMP chooses (OMP_NUM_THREADS, else every core). The command-line
+// tool sets 1 unless --threads says otherwise: on a busy machine a second thread that has to wait
+// for a core slows every product down.
+#pragma once
+
+#include <string>
+
+namespace backprop {
+
+// Use n >= 1 threads for the large products from now on.
+void set_threads(int n);
+// The current setting.
+int threads();
+// Which library computes the large products: "OpenBLAS <version> (<kernel>)" or "Eigen <version>".
+std::string gemm_backend();
+
+}  // namespace backprop
