@@ -265,6 +265,7 @@ int run_fashion(const bench::Args& args) {
       .add("threads", threads)
       .add("omp_num_threads", omp ? omp : "")
       .add("eigen_nb_threads", Eigen::nbThreads())
+      .add("gemm_backend", gemm_backend())
       .add("epochs", epochs)
       .add("samples", static_cast<long>(train_set.x.cols()))
       .add("s_per_epoch", mean_epoch)

@@ -11,7 +11,7 @@ Workloads (see bench/README.md):
   W2  the lesson's circle (Exercise 9.4): 2-10-1, 200 samples, lr 1.5, 15000 epochs, float64
   W3  Fashion-MNIST 784-256-128-10 relu, softmax + cross-entropy, adam 1e-3, batch 128, float32
   W4  single-sample forward latency, 2-10-1 and 784-256-128-10, float32
-  peak  Eigen's sgemm on 1024 x 1024 matrices, 1 and 2 threads
+  peak  sgemm on 1024 x 1024 matrices by Eigen and by OpenBLAS, 1 and 2 threads
 """
 import argparse
 import datetime
@@ -60,7 +60,7 @@ def parse_args():
                    help="timing repetitions of W3 per implementation and thread count (3; quick 1)")
     p.add_argument("--w3-epochs", type=int, help="epochs per W3 timing repetition (2; quick 1)")
     p.add_argument("--w3-long-epochs", type=int,
-                   help="epochs of the W3 accuracy run, test accuracy at half and at the end (10; quick 2)")
+                   help="epochs of the W3 accuracy run, test accuracy after 5, 10, half and the end (20; quick 2)")
     p.add_argument("--reps-w4", type=int, help="repetitions of W4 (5; quick 2)")
     p.add_argument("--reps-peak", type=int, help="repetitions of the sgemm peak, at start and end (2; quick 1)")
     p.add_argument("--threads", default="1,2", help="thread counts of W3 and the peak")
@@ -81,7 +81,7 @@ def parse_args():
     a.build_dir = os.path.abspath(a.build_dir)
     a.out = os.path.abspath(a.out)
     quick = a.quick
-    defaults = dict(reps_gd=(5, 2), reps_w3=(3, 1), w3_epochs=(2, 1), w3_long_epochs=(10, 2),
+    defaults = dict(reps_gd=(5, 2), reps_w3=(3, 1), w3_epochs=(2, 1), w3_long_epochs=(20, 2),
                     reps_w4=(5, 2), reps_peak=(2, 1))
     for key, (full, short) in defaults.items():
         if getattr(a, key) is None:
@@ -181,11 +181,11 @@ class Runner:
         e = {k: v for k, v in os.environ.items()
              if not k.startswith(("OMP_", "OPENBLAS_", "MKL_", "GOMP_"))}
         e["OMP_NUM_THREADS"] = str(threads)
+        if self.coretype:  # ours links OpenBLAS too (statically): the same kernels for all
+            e["OPENBLAS_CORETYPE"] = self.coretype
         if kind == "python":
             e.update(OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
                      OMP_WAIT_POLICY="passive")
-            if self.coretype:
-                e["OPENBLAS_CORETYPE"] = self.coretype
             if os.path.isdir(self.openblas_dir):  # OpenBLAS even if the alternative points elsewhere
                 e["LD_LIBRARY_PATH"] = self.openblas_dir + (":" + e["LD_LIBRARY_PATH"]
                                                             if e.get("LD_LIBRARY_PATH") else "")
@@ -277,12 +277,17 @@ def rotated(items, rep):
 
 
 # ---- the workloads ------------------------------------------------------------------------------
+PEAK_BACKENDS = {"eigen": "Eigen", "openblas": "OpenBLAS"}
+
+
 def run_peak(R, args, phase):
     exe = R.bin.get("bench_eigen_gemm")
+    configs = [(b, t) for t in args.threads for b in PEAK_BACKENDS]
     for rep in range(args.reps_peak):
-        for t in rotated(args.threads, rep):
-            R.run("peak", f"Eigen sgemm 1024³, {t} thr", [exe, "--threads", str(t)] if exe else None,
-                  "native", t, f"{phase}{rep}", 120, extra={"phase": phase})
+        for backend, t in rotated(configs, rep):
+            R.run("peak", f"{PEAK_BACKENDS[backend]} sgemm 1024³, {t} thr",
+                  [exe, "--backend", backend, "--threads", str(t)] if exe else None,
+                  "native", t, f"{phase}{rep}", 120, extra={"phase": phase, "backend": backend})
 
 
 def gd_impls(R, weights, data, lr, epochs):
@@ -351,7 +356,7 @@ def run_w3(R, args, weights):
             cmd, kind = fashion_cmd(R, args, impl, t, args.w3_epochs, [], weights)
             R.run("W3", label[impl], cmd, kind, t, rep, 1200)
     long_epochs = args.w3_long_epochs
-    checkpoints = sorted({max(1, long_epochs // 2), long_epochs})
+    checkpoints = sorted({e for e in (5, 10) if e < long_epochs} | {max(1, long_epochs // 2), long_epochs})
     t = args.w3_long_threads
     for impl in ["ours", "torch"]:
         cmd, kind = fashion_cmd(R, args, impl, t, long_epochs, checkpoints, weights)
@@ -411,9 +416,12 @@ def gd_section(R, workload, title, unit_scale=1e-6):
     return lines, summary
 
 
-def peak_of(R, threads):
-    """(min, median, max) GFLOP/s of Eigen's sgemm; the practical peak is the max (least disturbed run)."""
-    return stats([r["gflops"] for r in R.select("peak") if r["threads"] == threads])
+def peak_of(R, threads, backend=None):
+    """(min, median, max) GFLOP/s of the 1024³ sgemm (one backend, or both when None); the
+    practical peak is the max (least disturbed run of the faster library)."""
+    return stats([r["gflops"] for r in R.select("peak") if r["threads"] == threads
+                  and (backend is None or r.get("backend", "eigen") == backend)
+                  and "error" not in r])
 
 
 def w3_section(R, args):
@@ -424,7 +432,7 @@ def w3_section(R, args):
              "(2·(784·256+256·128+128·10)·3: forward + 2× for backward); GFLOP/s (work done) counts "
              f"{FLOPS_NEEDED_PER_SAMPLE:,}: the same less the first layer's dL/dx (2·784·256), which "
              "training does not need and neither implementation computed (plus it again if ours did); "
-             "% of peak = work-done GFLOP/s ÷ the best run of Eigen's sgemm below at the same thread count. "
+             "% of peak = work-done GFLOP/s ÷ the best 1024³ sgemm below (Eigen's or OpenBLAS's, whichever is faster) at the same thread count. "
              "CPU use = CPU seconds ÷ wall seconds while training (≈ threads actually busy).", "",
              "| implementation | threads | s/epoch min | median | max | time ÷ ours | samples/s | GFLOP/s (issue's count) | GFLOP/s (work done) | % of peak | CPU use | peak RSS | test acc. after the run | runs |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -496,19 +504,22 @@ def w4_section(R):
 
 
 def peak_section(R, args):
-    lines = ["### Peak — Eigen 3.4 sgemm, 1024 × 1024 × 1024, -march=native (bench_eigen_gemm)", "",
-             "| threads | GFLOP/s min | median | max (the practical peak) | runs (start / end of the session) |", "|---|---|---|---|---|"]
+    lines = ["### Peak — sgemm 1024 × 1024 × 1024 by Eigen 3.4 (-march=native) and by OpenBLAS (the static "
+             "OpenMP build the engine links), bench_eigen_gemm", "",
+             "| library | threads | GFLOP/s min | median | max | runs (start / end of the session) |",
+             "|---|---|---|---|---|---|"]
     for t in args.threads:
-        rs = [r for r in R.select("peak") if r["threads"] == t]
-        s = stats([r["gflops"] for r in rs])
-        if s is None:
-            lines.append(f"| {t} | failed or not run | | | |")
-            continue
-        start = [f"{r['gflops']:.1f}" for r in rs if r["phase"] == "start"]
-        end = [f"{r['gflops']:.1f}" for r in rs if r["phase"] == "end"]
-        nb = sorted({r["eigen_nb_threads"] for r in rs})
-        lines.append(f"| {t} (Eigen uses {', '.join(map(str, nb))}) | {s[0]:.1f} | **{s[1]:.1f}** | {s[2]:.1f} | "
-                     f"{' '.join(start)} / {' '.join(end)} |")
+        for backend, name in PEAK_BACKENDS.items():
+            rs = [r for r in R.select("peak") if r["threads"] == t and r.get("backend", "eigen") == backend
+                  and "error" not in r]
+            s = stats([r["gflops"] for r in rs])
+            if s is None:
+                lines.append(f"| {name} | {t} | failed or not run | | | |")
+                continue
+            start = [f"{r['gflops']:.1f}" for r in rs if r["phase"] == "start"]
+            end = [f"{r['gflops']:.1f}" for r in rs if r["phase"] == "end"]
+            lines.append(f"| {name} | {t} | {s[0]:.1f} | **{s[1]:.1f}** | {s[2]:.1f} | "
+                         f"{' '.join(start)} / {' '.join(end)} |")
     return lines
 
 
@@ -644,7 +655,9 @@ def TUNING_NOTES(R):
         "`Network::forward/loss_value/backward/gd_step`); W3 `train()` with adam lr 1e-3, batch 128, "
         "shuffle, seed 42, no per-batch accuracy; W4 `Network<float>::forward` on a 1-column matrix and "
         "`predict_one` where the library has it. Threads: only `OMP_NUM_THREADS` is set (1 or 2), and "
-        "`Eigen::setNbThreads` is called when the bench is compiled with OpenMP; the engine decides the rest.",
+        "`backprop::set_threads(n)` is called (Eigen and OpenBLAS, one OpenMP pool); the engine decides the rest. "
+        "Its large products go through OpenBLAS (Debian libopenblas-openmp-dev, linked statically) with the same "
+        "`OPENBLAS_CORETYPE` as NumPy and PyTorch; the small ones through its own fixed-size kernels.",
         "- **numpy (lesson)**: the lesson's section-6 `MLP` class and section-7 loop (`competitors/numpy_mlp.py`), "
         "float64, progress printing removed. `/usr/bin/python3`, Debian python3-numpy.",
         "- **PyTorch** (Debian python3-torch, CPU): `torch.set_num_threads(n)`, "
@@ -721,21 +734,20 @@ def odd_notes(R, args, s1, s2, s3, s4):
         elif one and med > 1.3 * one[1]:
             notes.append(
                 f"- W3 ours got *slower* with {t} threads ({med:.3g} s/epoch vs {one[1]:.3g} s with 1; "
-                f"{cpu:.2f} CPUs busy; median load {load:.1f} on {os.cpu_count()} cores). Eigen's "
-                "OpenMP GEMM synchronises its threads by spinning (`while(info[i].sync!=k) {}` in "
-                "GeneralMatrixMatrix.h), so when other processes take a core, a thread can spin through its "
-                "time slices waiting for a descheduled one: the likely cause."
+                f"{cpu:.2f} CPUs busy; median load {load:.1f} on {os.cpu_count()} cores). OpenMP "
+                "GEMMs (OpenBLAS's and Eigen's) synchronise their threads by spinning, so when other "
+                "processes take a core, a thread can spin through its time slices waiting for a "
+                "descheduled one: the likely cause."
                 + (f" PyTorch lost less ({pt1[1]:.3g} → {ptt[1]:.3g} s)." if pt1 and ptt else "")
-                + " On a shared 2-core machine the engine would do better to stay at 1 thread, or to "
-                "parallelise across the batch with coarse-grained work itself.")
+                + " This is why `backprop train` picks 2 threads only on an idle machine.")
         elif cpu < 0.8 * t:
             notes.append(f"- W3 ours with {t} threads kept {cpu:.2f} CPUs busy on average (Eigen set to {nb}): "
                          "only the large products run in parallel.")
     p1, p2 = peak_of(R, 1), peak_of(R, 2)
     if p1 and p2 and p2[2] < 1.2 * p1[2]:
-        notes.append(f"- Peak: Eigen's own 1024³ sgemm with 2 threads (best {p2[2]:.1f} GFLOP/s) was "
-                     f"{'slower than' if p2[2] < p1[2] else 'hardly faster than'} with 1 (best {p1[2]:.1f}): "
-                     "Eigen's GEMM threads synchronise by spinning, which a busy machine punishes; so the "
+        notes.append(f"- Peak: the best 1024³ sgemm with 2 threads ({p2[2]:.1f} GFLOP/s) was "
+                     f"{'slower than' if p2[2] < p1[2] else 'hardly faster than'} with 1 ({p1[2]:.1f}): "
+                     "GEMM threads synchronise by spinning, which a busy machine punishes; so the "
                      "\"% of peak\" "
                      "of the 2-thread rows is against a depressed peak.")
     ours_rs = R.select("W3", "ours")
