@@ -107,8 +107,10 @@ void Optimizer<S>::update(Param& p, const Grad& grad, TensorState& s, bool is_we
       const S eps = static_cast<S>(o.epsilon);
       first = b1 * first + (S(1) - b1) * (grad.array() + wd * P);             // m
       second = b2 * second + (S(1) - b2) * (grad.array() + wd * P).square();  // v
-      // p ← p − (lr / bias1) · m / (√v / √bias2 + ε): m̂ / (√v̂ + ε) in PyTorch's order
-      P -= (lr / bias1) * first / (second.sqrt() / std::sqrt(bias2) + eps);
+      // p ← p − (lr / bias1) · m / (√v / √bias2 + ε): m̂ / (√v̂ + ε) in PyTorch's order, with
+      // 1/√bias2 taken once (a multiply per element instead of a second division)
+      const S inv_sqrt_bias2 = S(1) / std::sqrt(bias2);
+      P -= (lr / bias1) * first / (second.sqrt() * inv_sqrt_bias2 + eps);
       break;
     }
     case OptimizerKind::rprop: {

@@ -105,13 +105,14 @@ std::string first_non_finite(const Network<S>& network) {
   return "the loss";
 }
 
-bool all_finite_parameters(const Network<float>& n) {
-  for (const auto& l : n.layers())
-    if (!l.W.allFinite() || !l.b.allFinite()) return false;
-  return true;
-}
-bool all_finite_parameters(const Network<double>& n) {
-  for (const auto& l : n.layers())
+template <typename S>
+bool all_finite_parameters(const Network<S>& n) {
+  // Fast path, once per epoch: a sum is finite only if every term is (a NaN or an infinity makes
+  // it NaN or infinite), and summing vectorises where allFinite() tests element by element.
+  S total = 0;
+  for (const auto& l : n.layers()) total += l.W.sum() + l.b.sum();
+  if (std::isfinite(total)) return true;
+  for (const auto& l : n.layers())  // the sum may also have overflowed: look at each value
     if (!l.W.allFinite() || !l.b.allFinite()) return false;
   return true;
 }
