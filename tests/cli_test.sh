@@ -110,6 +110,13 @@ expect 0 "x1,x2,label" -- head -1 "$tmp/circle.csv"
 expect 0 "Test: loss" -- "$BP" train --data "$tmp/circle.csv" --target label --hidden 8 \
   --activation tanh --epochs 300 --test-fraction 0.25 --save "$tmp/c.json" --quiet
 expect 0 "Accuracy:" -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/circle.csv"
+# Threads: the automatic choice keeps tiny nets on one thread and says why; --threads is obeyed.
+expect 0 "1 thread (auto: no layer is wide enough" -- "$BP" train --data "$tmp/circle.csv" \
+  --target label --hidden 8 --epochs 2
+expect 0 "2 threads (--threads)" -- "$BP" train --data "$tmp/circle.csv" --target label --hidden 8 \
+  --epochs 2 --threads 2
+expect 2 "--threads: expected a positive number, found -1" -- "$BP" train --data "$tmp/circle.csv" \
+  --target label --epochs 2 --threads -1
 expect 0 '"confusion": [[' -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/circle.csv" --format json
 expect 0 "predicted,p_0,p_1" -- "$BP" predict --model "$tmp/c.json" --data "$tmp/circle.csv"
 "$BP" predict --model "$tmp/c.json" --data "$tmp/circle.csv" --out "$tmp/p.csv"
