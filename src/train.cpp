@@ -6,21 +6,48 @@
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include "backprop/error.h"
 #include "backprop/random.h"
 
 namespace backprop {
 
+#if defined(__SSE__)
+namespace {
+constexpr unsigned kFlushBits = 0x8040;  // FTZ (bit 15) and DAZ (bit 6) of MXCSR
+thread_local unsigned worker_saved_csr = 0;
+}  // namespace
+#endif
+
 FlushDenormals::FlushDenormals() {
 #if defined(__SSE__)
   saved_ = _mm_getcsr();
-  _mm_setcsr(saved_ | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
+#if defined(_OPENMP)
+  // The pool threads that OpenBLAS and Eigen run the large products on have their own MXCSR.
+  // (Before the calling thread's: a pool thread started here copies the caller's MXCSR.)
+  if (omp_get_max_threads() > 1) {
+#pragma omp parallel
+    if (omp_get_thread_num() != 0) {
+      worker_saved_csr = _mm_getcsr();
+      _mm_setcsr(worker_saved_csr | kFlushBits);
+    }
+  }
+#endif
+  _mm_setcsr(saved_ | kFlushBits);
 #endif
 }
 
 FlushDenormals::~FlushDenormals() {
 #if defined(__SSE__)
+#if defined(_OPENMP)
+  if (omp_get_max_threads() > 1) {
+#pragma omp parallel
+    if (omp_get_thread_num() != 0) _mm_setcsr(worker_saved_csr);
+  }
+#endif
   _mm_setcsr(saved_);
 #endif
 }

@@ -2,6 +2,13 @@
 // (tests/golden/generate_optimizers.py: torch.optim and a separate NumPy implementation).
 #include <gtest/gtest.h>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
 #include "backprop/init.h"
 #include "backprop/io/checkpoint.h"
 #include "backprop/io/model_file.h"
@@ -151,6 +158,28 @@ TEST(Optimizer, BadSettingsNameTheFlag) {
   EXPECT_NE(msg.find("--momentum"), std::string::npos) << msg;
   msg = test::error_of([] { optimizer_from_string("lbfgs"); });
   EXPECT_NE(msg.find("unknown optimizer 'lbfgs'"), std::string::npos) << msg;
+}
+
+TEST(Train, FlushDenormalsCoversThePoolThreadsAndRestoresThem) {
+#if defined(__SSE__) && defined(_OPENMP)
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(2);
+  unsigned during[2] = {0, 0}, after[2] = {1, 1};
+  {
+    FlushDenormals flush;
+#pragma omp parallel num_threads(2)
+    during[omp_get_thread_num()] = _mm_getcsr() & 0x8040u;
+  }
+#pragma omp parallel num_threads(2)
+  after[omp_get_thread_num()] = _mm_getcsr() & 0x8040u;
+  omp_set_num_threads(before);
+  EXPECT_EQ(during[0], 0x8040u) << "calling thread: FTZ and DAZ";
+  EXPECT_EQ(during[1], 0x8040u) << "pool thread: FTZ and DAZ";
+  EXPECT_EQ(after[0], 0u);
+  EXPECT_EQ(after[1], 0u);
+#else
+  GTEST_SKIP() << "needs SSE and OpenMP";
+#endif
 }
 
 TEST(Train, SameSeedGivesBitIdenticalModelsAndShufflingMatters) {

@@ -97,7 +97,8 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
 class Random;
 std::vector<std::size_t> shuffled_indices(std::size_t n, Random& random);
 
-// Flushes subnormal floats to zero (and treats subnormal inputs as zero) while alive.
+// Flushes subnormal floats to zero (and treats subnormal inputs as zero) while alive: in the
+// calling thread and in the OpenMP threads that run the parallel products (each restored after).
 class FlushDenormals {
  public:
   FlushDenormals();
