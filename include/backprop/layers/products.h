@@ -4,11 +4,13 @@
 //   backward   dW      = delta a_prevᵀ   multiply_transposed_rhs(dW, delta, a_prev)
 //              da_prev = Wᵀ delta        multiply_transposed_lhs(da_prev, W, delta)
 //
-// Large products go to Eigen's blocked GEMM. The lesson's nets (2-4-1, 2-10-1) are the other
-// extreme: every dimension but the batch is tiny, and GEMM's packing costs more than the
-// arithmetic. For them, kernels with the small dimension fixed at compile time (1..16) keep a
-// whole column in registers and walk the samples once. Same sums, same order of terms as a
-// plain loop; results agree with GEMM to rounding.
+// Large products go to OpenBLAS's GEMM (GEMV for one sample) when the library is built with it
+// (the default where Debian's libopenblas-openmp-dev is installed), else to Eigen's blocked
+// GEMM; both run on the threads of set_threads() (threads.h). The lesson's nets (2-4-1, 2-10-1)
+// are the other extreme: every dimension but the batch is tiny, and GEMM's packing costs more
+// than the arithmetic. For them, kernels with the small dimension fixed at compile time (1..16)
+// keep a whole column in registers and walk the samples once. Results agree with GEMM to
+// rounding.
 //
 // The destination must not alias an operand; it is resized as needed (no allocation once it has
 // the right shape).
