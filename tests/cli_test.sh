@@ -24,6 +24,7 @@ expect() {
   fi
 }
 
+expect 0 "backprop 0.1.0 (large matrix products: " -- "$BP" --version
 expect 0 "a(2) = sigmoid(z(2)) = [ 0.6028060471 ]" -- "$BP" trace --example network-2-2-1
 expect 0 "W(2) = [  0.7228044909 -0.3190585307 ]" -- "$BP" trace --example network-2-2-1
 expect 0 "L = mean(e^2) over 1 output x 1 sample = 0.1425369566" -- "$BP" trace --example single-neuron
