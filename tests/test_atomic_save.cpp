@@ -1,5 +1,5 @@
 // Saving is atomic: a process killed (SIGKILL) at any moment while it saves leaves either the old
-// file or the new one, never a torn one.
+// file or the new one, never a torn one; the next save removes the killed one's temporary file.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -7,6 +7,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "backprop/init.h"
@@ -51,6 +54,22 @@ TEST(AtomicSave, KilledWhileSavingLeavesOldOrNewFile) {
     EXPECT_NO_THROW(load_model(path));
   }
   EXPECT_GT(old_seen + new_seen, 0);
+  // The next save clears the temporary files the killed saves left behind, but not one whose
+  // process is alive (this test's own pid stands in for another running save).
+  const std::string alive = path + ".tmp-" + std::to_string(::getppid());
+  { std::ofstream(alive) << "another save in progress"; }
+  const pid_t gone = ::fork();  // a process that has certainly ended: its leftover must go
+  ASSERT_GE(gone, 0);
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  const std::string stale = path + ".tmp-" + std::to_string(gone);
+  { std::ofstream(stale) << "a save killed half way"; }
+  save_model(a, path);
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir)) left.push_back(entry.path().string());
+  EXPECT_EQ(left.size(), 2u) << "model.json and the live process's temporary file only";
+  EXPECT_TRUE(fs::exists(alive));
+  EXPECT_FALSE(fs::exists(stale));
   fs::remove_all(dir);
 }
 

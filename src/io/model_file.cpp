@@ -1,6 +1,7 @@
 #include "backprop/io/model_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -405,6 +407,29 @@ void save_model(const Network<double>& network, const std::string& path) {
   save_model(Model{network, {}}, path);
 }
 
+namespace {
+
+// Removes PATH.tmp-PID files left beside `path` by saves that were killed (SIGKILL, power loss):
+// only those whose process no longer exists, so a save running elsewhere keeps its file.
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = target.filename().string() + ".tmp-";
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
+      fs::remove(it->path(), ec);  // best effort: a file we cannot remove stays
+  }
+}
+
+}  // namespace
+
 void write_file_atomically(const std::string& path, const std::string& contents) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -431,6 +456,7 @@ void write_file_atomically(const std::string& path, const std::string& contents)
     ::unlink(tmp.c_str());
     throw Error(path + ": cannot replace (" + std::strerror(err) + ")");
   }
+  remove_stale_temporaries(path);
 }
 
 }  // namespace backprop
