@@ -75,38 +75,40 @@ Optimizer<S>::Optimizer(Network<S>& network, const OptimizerOptions& options)
 }
 
 template <typename S>
-template <typename Param, typename Grad>
-void Optimizer<S>::update(Param& p, const Grad& grad, TensorState& s, bool is_weight) {
-  // p, g and the state tensors all have p's shape; everything is element-wise.
+void Optimizer<S>::update(S* p_data, const S* g_data, S* first_data, S* second_data,
+                         Eigen::Index n, bool is_weight) {
+  // p, g and the state tensors have the same shape and everything is element-wise, so a tensor
+  // is handled as n values in a row (or a slice of them: see update_tensor).
+  using Values = Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>>;
   const OptimizerOptions& o = options_;
   const S lr = static_cast<S>(o.lr);
   const S wd = is_weight ? static_cast<S>(o.weight_decay) : S(0);
-  auto P = p.array();
-  auto first = s.first.array();
+  Values P(p_data, n), first(first_data, n);
+  const Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> grad_values(g_data, n);
   switch (o.kind) {
     case OptimizerKind::sgd:
       if (wd != 0)
-        P -= lr * (grad.array() + wd * P);  // g + wd·W
+        P -= lr * (grad_values + wd * P);  // g + wd·W
       else
-        P -= lr * grad.array();
+        P -= lr * grad_values;
       break;
     case OptimizerKind::momentum: {
       const S mu = static_cast<S>(o.momentum);
-      first = mu * first + (grad.array() + wd * P);  // v ← μ v + g
+      first = mu * first + (grad_values + wd * P);  // v ← μ v + g
       if (o.nesterov)
-        P -= lr * ((grad.array() + wd * P) + mu * first);
+        P -= lr * ((grad_values + wd * P) + mu * first);
       else
         P -= lr * first;
       break;
     }
     case OptimizerKind::adam: {
-      auto second = s.second.array();
+      Values second(second_data, n);
       const S b1 = static_cast<S>(o.beta1), b2 = static_cast<S>(o.beta2);
       const S bias1 = S(1) - static_cast<S>(std::pow(o.beta1, static_cast<double>(t_)));
       const S bias2 = S(1) - static_cast<S>(std::pow(o.beta2, static_cast<double>(t_)));
       const S eps = static_cast<S>(o.epsilon);
-      first = b1 * first + (S(1) - b1) * (grad.array() + wd * P);             // m
-      second = b2 * second + (S(1) - b2) * (grad.array() + wd * P).square();  // v
+      first = b1 * first + (S(1) - b1) * (grad_values + wd * P);             // m
+      second = b2 * second + (S(1) - b2) * (grad_values + wd * P).square();  // v
       // p ← p − (lr / bias1) · m / (√v / √bias2 + ε): m̂ / (√v̂ + ε) in PyTorch's order, with
       // 1/√bias2 taken once (a multiply per element instead of a second division)
       const S inv_sqrt_bias2 = S(1) / std::sqrt(bias2);
@@ -116,23 +118,42 @@ void Optimizer<S>::update(Param& p, const Grad& grad, TensorState& s, bool is_we
     case OptimizerKind::rprop: {
       const S up = static_cast<S>(o.rprop_increase), down = static_cast<S>(o.rprop_decrease);
       const S lo = static_cast<S>(o.rprop_delta_min), hi = static_cast<S>(o.rprop_delta_max);
-      for (Eigen::Index j = 0; j < p.cols(); ++j) {
-        for (Eigen::Index i = 0; i < p.rows(); ++i) {
-          S g = grad(i, j);
-          S& delta = s.second(i, j);
-          S& g_prev = s.first(i, j);
-          if (g * g_prev > 0) {
-            delta = std::min(delta * up, hi);
-          } else if (g * g_prev < 0) {
-            delta = std::max(delta * down, lo);
-            g = 0;  // iRPROP−: no step after a sign change, and forget the sign
-          }
-          p(i, j) -= (g > 0) ? delta : (g < 0) ? -delta : S(0);
-          g_prev = g;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        S g = grad_values(i);
+        S& delta = second_data[i];
+        S& g_prev = first_data[i];
+        if (g * g_prev > 0) {
+          delta = std::min(delta * up, hi);
+        } else if (g * g_prev < 0) {
+          delta = std::max(delta * down, lo);
+          g = 0;  // iRPROP−: no step after a sign change, and forget the sign
         }
+        P(i) -= (g > 0) ? delta : (g < 0) ? -delta : S(0);
+        g_prev = g;
       }
       break;
     }
+  }
+}
+
+// Splits a large tensor (the weights of a wide layer) across the threads of set_threads(): the
+// update is element-wise, so the result is the same however it is split.
+template <typename S>
+void Optimizer<S>::update_tensor(S* p, const S* g, TensorState& s, Eigen::Index n,
+                                bool is_weight) {
+  S* first = s.first.data();
+  S* second = s.second.size() > 0 ? s.second.data() : nullptr;
+  constexpr Eigen::Index kParallelMin = Eigen::Index(1) << 16;
+  const int parts = n >= kParallelMin ? Eigen::nbThreads() : 1;
+  if (parts <= 1) {
+    update(p, g, first, second, n, is_weight);
+    return;
+  }
+#pragma omp parallel for num_threads(parts) schedule(static)
+  for (int part = 0; part < parts; ++part) {
+    const Eigen::Index begin = n * part / parts, end = n * (part + 1) / parts;
+    update(p + begin, g + begin, first + begin, second != nullptr ? second + begin : nullptr,
+           end - begin, is_weight);
   }
 }
 
@@ -141,8 +162,8 @@ void Optimizer<S>::step() {
   ++t_;  // once per step, not per tensor
   std::size_t k = 0;
   for (DenseLayer<S>& layer : network_->layers()) {
-    update(layer.W, layer.dW, state_[k++], true);
-    update(layer.b, layer.db, state_[k++], false);
+    update_tensor(layer.W.data(), layer.dW.data(), state_[k++], layer.W.size(), true);
+    update_tensor(layer.b.data(), layer.db.data(), state_[k++], layer.b.size(), false);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "backprop/network.h"
 #include "backprop/optimizers.h"
 #include "backprop/random.h"
+#include "backprop/threads.h"
 
 extern "C" void* __libc_malloc(std::size_t);
 extern "C" void* __libc_calloc(std::size_t, std::size_t);
@@ -35,10 +36,15 @@ extern "C" void* realloc(void* p, std::size_t n) {
 namespace backprop {
 namespace {
 
+// wide: a 300-256-16-4 net, whose first layer takes the large-product path (OpenBLAS's GEMM),
+// instead of 20-32-16-4 (the small-layer kernels). One thread: OpenBLAS's threaded GEMM itself
+// mallocs a small job table per call (level3_thread.c), which this test would count.
 template <typename S>
 long allocations_in_steady_state(Activation hidden, Activation output, Loss loss,
-                                 OptimizerKind kind) {
-  Network<S> net(20, {{32, {hidden}}, {16, {hidden}}, {4, {output}}}, loss);
+                                 OptimizerKind kind, bool wide = false) {
+  const int inputs = wide ? 300 : 20;
+  set_threads(1);
+  Network<S> net(inputs, {{wide ? 256 : 32, {hidden}}, {16, {hidden}}, {4, {output}}}, loss);
   initialize(net, Init::he_normal, 1);
   OptimizerOptions options;
   options.kind = kind;
@@ -46,7 +52,7 @@ long allocations_in_steady_state(Activation hidden, Activation output, Loss loss
   options.weight_decay = kind == OptimizerKind::rprop ? 0 : 1e-4;
   Optimizer<S> optimizer(net, options);
   Random random(2);
-  Matrix<S> x_full(20, 32), y_full(4, 32), x_last(20, 10), y_last(4, 10);
+  Matrix<S> x_full(inputs, 32), y_full(4, 32), x_last(inputs, 10), y_last(4, 10);
   for (Matrix<S>* m : {&x_full, &x_last})
     for (Eigen::Index i = 0; i < m->size(); ++i) (*m)(i) = static_cast<S>(random.normal());
   for (Matrix<S>* m : {&y_full, &y_last}) {
@@ -75,6 +81,24 @@ long allocations_in_steady_state(Activation hidden, Activation output, Loss loss
   return allocations;
 }
 
+// The optimizer's step on two threads (a 256 x 300 weight tensor is split between them).
+long allocations_in_threaded_optimizer_steps() {
+  set_threads(2);
+  Network<float> net(300, {{256, {Activation::relu}}, {4, {Activation::softmax}}},
+                     Loss::cross_entropy);
+  initialize(net, Init::he_normal, 1);
+  OptimizerOptions options;
+  options.kind = OptimizerKind::adam;
+  Optimizer<float> optimizer(net, options);
+  for (int warm = 0; warm < 3; ++warm) optimizer.step();
+  allocations = 0;
+  counting = true;
+  for (int i = 0; i < 10; ++i) optimizer.step();
+  counting = false;
+  set_threads(1);
+  return allocations;
+}
+
 TEST(NoAllocation, SteadyStateTrainingStepAllocatesNothing) {
   EXPECT_EQ((allocations_in_steady_state<float>(Activation::relu, Activation::softmax,
                                                 Loss::cross_entropy, OptimizerKind::adam)),
@@ -88,6 +112,11 @@ TEST(NoAllocation, SteadyStateTrainingStepAllocatesNothing) {
   EXPECT_EQ((allocations_in_steady_state<double>(Activation::leaky_relu, Activation::softmax,
                                                  Loss::mse, OptimizerKind::sgd)),
             0);
+  EXPECT_EQ((allocations_in_steady_state<float>(Activation::relu, Activation::softmax,
+                                                Loss::cross_entropy, OptimizerKind::adam, true)),
+            0)
+      << "wide layer";
+  EXPECT_EQ(allocations_in_threaded_optimizer_steps(), 0) << "optimizer step on two threads";
 }
 
 // The counter itself works (so the test above can fail).

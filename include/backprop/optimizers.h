@@ -57,8 +57,9 @@ class Optimizer {
   void set_steps(long t) { t_ = t; }
 
  private:
-  template <typename Param, typename Grad>
-  void update(Param& p, const Grad& g, TensorState& s, bool is_weight);
+  // The update rule on n values of one tensor: parameters p, gradients g, state first/second.
+  void update(S* p, const S* g, S* first, S* second, Eigen::Index n, bool is_weight);
+  void update_tensor(S* p, const S* g, TensorState& s, Eigen::Index n, bool is_weight);
 
   Network<S>* network_;
   OptimizerOptions options_;
