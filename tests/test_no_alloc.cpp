@@ -119,6 +119,27 @@ TEST(NoAllocation, SteadyStateTrainingStepAllocatesNothing) {
   EXPECT_EQ(allocations_in_threaded_optimizer_steps(), 0) << "optimizer step on two threads";
 }
 
+// One sample at a time (the embedded use): predict_one reuses its scratch vectors.
+TEST(NoAllocation, PredictOneAllocatesNothing) {
+  Network<float> net(2, {{10, {Activation::sigmoid}}, {1, {Activation::sigmoid}}}, Loss::mse);
+  Network<float> wide(784, {{256, {Activation::relu}}, {10, {Activation::softmax}}},
+                      Loss::cross_entropy);
+  initialize(net, Init::he_normal, 1);
+  initialize(wide, Init::he_normal, 1);
+  Vector<float> x = Vector<float>::Constant(2, 0.5f), x_wide = Vector<float>::Constant(784, 0.5f);
+  net.predict_one(x);
+  wide.predict_one(x_wide);
+  allocations = 0;
+  counting = true;
+  volatile float sink = 0;
+  for (int i = 0; i < 10; ++i) {
+    sink = sink + net.predict_one(x)(0, 0);
+    sink = sink + wide.predict_one(x_wide)(0, 0);
+  }
+  counting = false;
+  EXPECT_EQ(allocations, 0);
+}
+
 // The counter itself works (so the test above can fail).
 TEST(NoAllocation, CounterSeesAnAllocation) {
   allocations = 0;
