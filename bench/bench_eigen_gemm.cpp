@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
 #ifdef BENCH_HAVE_OPENBLAS
       openblas_set_num_threads(threads);
       product = [&] {
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A.data(), n,
-                    B.data(), n, 0.0f, C.data(), n);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A.data(), n, B.data(),
+                    n, 0.0f, C.data(), n);
       };
 #else
       throw std::runtime_error("--backend openblas: built without OpenBLAS");

@@ -72,8 +72,8 @@ static double *read_numbers(FILE *f, const char *path, size_t count) {
 }
 
 typedef struct {
-  int layers;          /* weight layers L */
-  unsigned sizes[16];  /* n0 .. nL */
+  int layers;         /* weight layers L */
+  unsigned sizes[16]; /* n0 .. nL */
   double *W[16], *b[16];
 } Weights;
 
@@ -82,7 +82,8 @@ static Weights read_weights(const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) die("cannot open ", path);
   read_header(f, path, "backprop-bench-weights");
-  if (fscanf(f, "%d", &w.layers) != 1 || w.layers < 1 || w.layers > 15) die("bad layer count in ", path);
+  if (fscanf(f, "%d", &w.layers) != 1 || w.layers < 1 || w.layers > 15)
+    die("bad layer count in ", path);
   for (int l = 0; l <= w.layers; ++l)
     if (fscanf(f, "%u", &w.sizes[l]) != 1) die("bad sizes in ", path);
   for (int l = 0; l < w.layers; ++l) {
@@ -154,7 +155,8 @@ static int run_gd(void) {
   fann_set_learning_rate(ann, (float)(2.0 * lr));
   fann_set_learning_momentum(ann, 0.0f);
 
-  struct fann_train_data *data = fann_create_train((unsigned)n, (unsigned)features, (unsigned)targets);
+  struct fann_train_data *data =
+      fann_create_train((unsigned)n, (unsigned)features, (unsigned)targets);
   for (int s = 0; s < n; ++s) {
     for (int k = 0; k < features; ++k) data->input[s][k] = (fann_type)x[(size_t)k * n + s];
     for (int k = 0; k < targets; ++k) data->output[s][k] = (fann_type)y[(size_t)k * n + s];
@@ -168,10 +170,11 @@ static int run_gd(void) {
   double checkpoints[11];
   for (int k = 0; k < 10; ++k) checkpoints[k] = history[(long)k * epochs / 10];
   checkpoints[10] = history[epochs - 1];
-  printf("{\"impl\": \"fann\", \"precision\": \"%s\", \"epochs\": %d, \"us_per_epoch\": %.17g, "
-         "\"seconds\": %.17g, \"final_loss\": %.17g, \"fann_learning_rate\": %.17g",
-         PRECISION, epochs, 1e6 * elapsed / epochs, elapsed, history[epochs - 1],
-         (double)fann_get_learning_rate(ann));
+  printf(
+      "{\"impl\": \"fann\", \"precision\": \"%s\", \"epochs\": %d, \"us_per_epoch\": %.17g, "
+      "\"seconds\": %.17g, \"final_loss\": %.17g, \"fann_learning_rate\": %.17g",
+      PRECISION, epochs, 1e6 * elapsed / epochs, elapsed, history[epochs - 1],
+      (double)fann_get_learning_rate(ann));
   print_array("loss_checkpoints", checkpoints, 11);
   printf("}\n");
   fann_destroy_train(data);
@@ -197,8 +200,8 @@ static int compare_doubles(const void *a, const void *b) {
 
 static int run_latency(void) {
   Weights w = read_weights(arg("weights", NULL));
-  struct fann *ann = make_network(&w, activation(arg("hidden", "sigmoid")),
-                                  activation(arg("output", "sigmoid")));
+  struct fann *ann =
+      make_network(&w, activation(arg("hidden", "sigmoid")), activation(arg("output", "sigmoid")));
   const double min_time_ms = atof(arg("min-time-ms", "50"));
   const int rounds = atoi(arg("rounds", "7"));
   fann_type *x = malloc(w.sizes[0] * sizeof *x);
@@ -227,9 +230,10 @@ static int run_latency(void) {
   double sorted[64];
   memcpy(sorted, ns, sizeof(double) * (size_t)r_count);
   qsort(sorted, (size_t)r_count, sizeof(double), compare_doubles);
-  const double median = r_count % 2 ? sorted[r_count / 2]
-                                    : 0.5 * (sorted[r_count / 2 - 1] + sorted[r_count / 2]);
-  printf("{\"impl\": \"fann\", \"variant\": \"fann_run\", \"precision\": \"%s\", \"arch\": \"", PRECISION);
+  const double median =
+      r_count % 2 ? sorted[r_count / 2] : 0.5 * (sorted[r_count / 2 - 1] + sorted[r_count / 2]);
+  printf("{\"impl\": \"fann\", \"variant\": \"fann_run\", \"precision\": \"%s\", \"arch\": \"",
+         PRECISION);
   for (int l = 0; l <= w.layers; ++l) printf("%s%u", l ? "-" : "", w.sizes[l]);
   printf("\", \"ns_per_call\": %.17g", median);
   print_array("rounds_ns", ns, r_count);

@@ -75,8 +75,8 @@ Optimizer<S>::Optimizer(Network<S>& network, const OptimizerOptions& options)
 }
 
 template <typename S>
-void Optimizer<S>::update(S* p_data, const S* g_data, S* first_data, S* second_data,
-                         Eigen::Index n, bool is_weight) {
+void Optimizer<S>::update(S* p_data, const S* g_data, S* first_data, S* second_data, Eigen::Index n,
+                          bool is_weight) {
   // p, g and the state tensors have the same shape and everything is element-wise, so a tensor
   // is handled as n values in a row (or a slice of them: see update_tensor).
   using Values = Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>>;
@@ -139,8 +139,7 @@ void Optimizer<S>::update(S* p_data, const S* g_data, S* first_data, S* second_d
 // Splits a large tensor (the weights of a wide layer) across the threads of set_threads(): the
 // update is element-wise, so the result is the same however it is split.
 template <typename S>
-void Optimizer<S>::update_tensor(S* p, const S* g, TensorState& s, Eigen::Index n,
-                                bool is_weight) {
+void Optimizer<S>::update_tensor(S* p, const S* g, TensorState& s, Eigen::Index n, bool is_weight) {
   S* first = s.first.data();
   S* second = s.second.size() > 0 ? s.second.data() : nullptr;
   constexpr Eigen::Index kParallelMin = Eigen::Index(1) << 16;

@@ -26,8 +26,8 @@ std::string gemm_backend() {
   const std::size_t space = config.find(' ', config.find(' ') + 1);
   return config.substr(0, space) + " (" + openblas_get_corename() + " kernels)";
 #else
-  return "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
-         "." + std::to_string(EIGEN_MINOR_VERSION);
+  return "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
+         std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION);
 #endif
 }
 

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include "backprop/init.h"
 #include "backprop/io/model_file.h"

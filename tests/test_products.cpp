@@ -54,9 +54,9 @@ void check_all_shapes() {
   for (Eigen::Index P : dims)
     for (Eigen::Index K : dims)
       for (Eigen::Index N : samples) {
-        const Matrix<S> W = random_matrix<S>(P, K, gen);        // (units x inputs)
-        const Matrix<S> a_prev = random_matrix<S>(K, N, gen);   // (inputs x N)
-        const Matrix<S> delta = random_matrix<S>(P, N, gen);    // (units x N)
+        const Matrix<S> W = random_matrix<S>(P, K, gen);       // (units x inputs)
+        const Matrix<S> a_prev = random_matrix<S>(K, N, gen);  // (inputs x N)
+        const Matrix<S> delta = random_matrix<S>(P, N, gen);   // (units x N)
         const Vector<S> b = random_matrix<S>(P, 1, gen);
         Matrix<S> z, dW, da;
         // z = W a_prev (+ b)
@@ -64,8 +64,7 @@ void check_all_shapes() {
         expect_close(z, reference_product(W, a_prev), K, "W a_prev");
         multiply<S>(z, W, a_prev, &b);
         Matrix<long double> with_bias = reference_product(W, a_prev);
-        for (Eigen::Index j = 0; j < N; ++j)
-          with_bias.col(j) += b.template cast<long double>();
+        for (Eigen::Index j = 0; j < N; ++j) with_bias.col(j) += b.template cast<long double>();
         expect_close(z, with_bias, K + 1, "W a_prev + b");
         // dW = delta a_prevᵀ
         multiply_transposed_rhs(dW, delta, a_prev);
@@ -102,8 +101,8 @@ TEST(VectorExp, WithinTwoUlpOfStdExpInDouble) {
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = (i % 2) ? wide(gen) : narrow(gen);
   math::exp(x.data(), e.data(), static_cast<std::ptrdiff_t>(x.size()));
   for (std::size_t i = 0; i < x.size(); ++i)
-    ASSERT_LE(std::fabs(e[i] - std::exp(x[i])), 2 * std::numeric_limits<double>::epsilon() *
-                                                    std::exp(x[i]))
+    ASSERT_LE(std::fabs(e[i] - std::exp(x[i])),
+              2 * std::numeric_limits<double>::epsilon() * std::exp(x[i]))
         << "x = " << x[i];
 }
 
@@ -122,8 +121,8 @@ TEST(VectorExp, WithinTwoUlpOfStdExpInFloat) {
 
 TEST(VectorExp, ZeroBelowTheNormalRangeInfinityAboveNanKept) {
   const double inf = std::numeric_limits<double>::infinity();
-  const double x[] = {-inf, -1000.0, -709.0, 709.5, 1000.0, inf,
-                      std::numeric_limits<double>::quiet_NaN()};
+  const double x[] = {
+      -inf, -1000.0, -709.0, 709.5, 1000.0, inf, std::numeric_limits<double>::quiet_NaN()};
   double e[std::size(x)];
   math::exp(x, e, static_cast<std::ptrdiff_t>(std::size(x)));
   EXPECT_EQ(e[0], 0.0);
@@ -137,8 +136,8 @@ TEST(VectorExp, ZeroBelowTheNormalRangeInfinityAboveNanKept) {
 
 TEST(VectorExp, SigmoidIsStableAtTheExtremesAndKeepsNan) {
   const double inf = std::numeric_limits<double>::infinity();
-  const double x[] = {-inf, -1e308, -800.0, -30.0, 0.0, 30.0, 800.0, 1e308, inf,
-                      std::numeric_limits<double>::quiet_NaN()};
+  const double x[] = {-inf, -1e308, -800.0, -30.0, 0.0,
+                      30.0, 800.0,  1e308,  inf,   std::numeric_limits<double>::quiet_NaN()};
   double s[std::size(x)];
   math::sigmoid(x, s, static_cast<std::ptrdiff_t>(std::size(x)));
   EXPECT_EQ(s[0], 0.0);

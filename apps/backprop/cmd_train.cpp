@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <thread>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backprop/backprop.h"
@@ -236,8 +236,7 @@ std::pair<int, std::string> choose_threads(int requested, const Network<double>&
 }
 
 std::string threads_note(const std::pair<int, std::string>& chosen) {
-  return fmt::format("{} thread{} ({})", chosen.first, chosen.first == 1 ? "" : "s",
-                     chosen.second);
+  return fmt::format("{} thread{} ({})", chosen.first, chosen.first == 1 ? "" : "s", chosen.second);
 }
 
 template <typename S>

@@ -12,8 +12,8 @@
 int main(int argc, char** argv) {
   namespace cli = backprop::cli;
   CLI::App app{"backprop: multilayer perceptrons trained by backpropagation"};
-  app.set_version_flag("--version", "backprop 0.1.0 (large matrix products: " +
-                                       backprop::gemm_backend() + ")");
+  app.set_version_flag("--version",
+                       "backprop 0.1.0 (large matrix products: " + backprop::gemm_backend() + ")");
   app.require_subcommand(1);
   const std::vector<cli::Command> commands = {
       cli::add_xor_command(app),       cli::add_circle_command(app),

@@ -69,13 +69,13 @@ void dispatch(Eigen::Index P, Args... args) {
 #define BACKPROP_CASE(n) \
   case n:                \
     return Kernel<n, S>::run(args...);
-    BACKPROP_CASE(1) BACKPROP_CASE(2) BACKPROP_CASE(3) BACKPROP_CASE(4)
-    BACKPROP_CASE(5) BACKPROP_CASE(6) BACKPROP_CASE(7) BACKPROP_CASE(8)
-    BACKPROP_CASE(9) BACKPROP_CASE(10) BACKPROP_CASE(11) BACKPROP_CASE(12)
-    BACKPROP_CASE(13) BACKPROP_CASE(14) BACKPROP_CASE(15) BACKPROP_CASE(16)
+    BACKPROP_CASE(1)
+    BACKPROP_CASE(2) BACKPROP_CASE(3) BACKPROP_CASE(4) BACKPROP_CASE(5) BACKPROP_CASE(6)
+        BACKPROP_CASE(7) BACKPROP_CASE(8) BACKPROP_CASE(9) BACKPROP_CASE(10) BACKPROP_CASE(11)
+            BACKPROP_CASE(12) BACKPROP_CASE(13) BACKPROP_CASE(14) BACKPROP_CASE(15)
+                BACKPROP_CASE(16)
 #undef BACKPROP_CASE
-    default:
-      break;
+                    default : break;
   }
 }
 
@@ -102,8 +102,8 @@ inline CBLAS_TRANSPOSE op(bool transposed) { return transposed ? CblasTrans : Cb
 inline blasint ld(Eigen::Index stride, Eigen::Index rows) {
   return static_cast<blasint>(std::max<Eigen::Index>({stride, rows, 1}));
 }
-void gemm(float* c, Eigen::Index m, Eigen::Index n, Eigen::Index k, const float* a, Eigen::Index lda,
-          bool ta, const float* b, Eigen::Index ldb, bool tb, bool accumulate) {
+void gemm(float* c, Eigen::Index m, Eigen::Index n, Eigen::Index k, const float* a,
+          Eigen::Index lda, bool ta, const float* b, Eigen::Index ldb, bool tb, bool accumulate) {
   cblas_sgemm(CblasColMajor, op(ta), op(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), 1.0f, a, ld(lda, ta ? k : m), b, ld(ldb, tb ? n : k),
               accumulate ? 1.0f : 0.0f, c, ld(m, m));
@@ -122,8 +122,8 @@ void gemv(float* y, Eigen::Index m, Eigen::Index n, const float* a, Eigen::Index
 }
 void gemv(double* y, Eigen::Index m, Eigen::Index n, const double* a, Eigen::Index lda,
           const double* x, bool accumulate) {
-  cblas_dgemv(CblasColMajor, CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n), 1.0,
-              a, ld(lda, m), x, 1, accumulate ? 1.0 : 0.0, y, 1);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n), 1.0, a,
+              ld(lda, m), x, 1, accumulate ? 1.0 : 0.0, y, 1);
 }
 #endif
 
@@ -201,10 +201,10 @@ void multiply_transposed_lhs(Matrix<S>& dst, const Matrix<S>& lhs, const Matrix<
 #endif
 }
 
-#define BACKPROP_INSTANTIATE(S)                                                                  \
-  template void multiply<S>(Matrix<S>&, const Eigen::Ref<const Matrix<S>>&,                      \
-                            const Eigen::Ref<const Matrix<S>>&, const Vector<S>*);               \
-  template void multiply_transposed_rhs<S>(Matrix<S>&, const Matrix<S>&, const Matrix<S>&);      \
+#define BACKPROP_INSTANTIATE(S)                                                             \
+  template void multiply<S>(Matrix<S>&, const Eigen::Ref<const Matrix<S>>&,                 \
+                            const Eigen::Ref<const Matrix<S>>&, const Vector<S>*);          \
+  template void multiply_transposed_rhs<S>(Matrix<S>&, const Matrix<S>&, const Matrix<S>&); \
   template void multiply_transposed_lhs<S>(Matrix<S>&, const Matrix<S>&, const Matrix<S>&);
 BACKPROP_INSTANTIATE(float)
 BACKPROP_INSTANTIATE(double)

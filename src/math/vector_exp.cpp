@@ -34,7 +34,9 @@ struct ExpConstants<float> {
 };
 
 // 1/k! for k = 0..13, rounded once (computed in long double at compile time).
-constexpr long double inverse_factorial(int k) { return k == 0 ? 1.0L : inverse_factorial(k - 1) / k; }
+constexpr long double inverse_factorial(int k) {
+  return k == 0 ? 1.0L : inverse_factorial(k - 1) / k;
+}
 template <typename S>
 constexpr S kInverseFactorial[14] = {
     S(inverse_factorial(0)),  S(inverse_factorial(1)),  S(inverse_factorial(2)),
