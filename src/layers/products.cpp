@@ -1,6 +1,7 @@
 #include "backprop/layers/products.h"
 
 #include <algorithm>
+#include <utility>
 
 #ifdef BACKPROP_USE_OPENBLAS
 #include <cblas.h>
@@ -10,7 +11,7 @@ namespace backprop {
 
 namespace {
 
-constexpr Eigen::Index kSmall = 16;  // largest dimension the fixed-size kernels handle
+constexpr int kSmall = 16;  // largest dimension the fixed-size kernels handle
 
 // c(P x N) = a(P x K) · b(K x N) [+ bias(P) in every column], all column-major with leading
 // dimensions lda, ldb, ldc. One column of c at a time, held in registers:
@@ -62,21 +63,14 @@ void outer_kernel(S* c, Eigen::Index ldc, const S* a, Eigen::Index lda, const S*
   }
 }
 
-// Calls kernel<P> for the run-time P in 1..16.
+// Calls Kernel<P, S>::run(args...) for the run-time P in 1..kSmall (one instantiation each).
+template <template <int, typename> class Kernel, typename S, int... I, typename... Args>
+void dispatch(Eigen::Index P, std::integer_sequence<int, I...>, Args... args) {
+  ((P == I + 1 ? (Kernel<I + 1, S>::run(args...), true) : false) || ...);
+}
 template <template <int, typename> class Kernel, typename S, typename... Args>
 void dispatch(Eigen::Index P, Args... args) {
-  switch (P) {
-#define BACKPROP_CASE(n) \
-  case n:                \
-    return Kernel<n, S>::run(args...);
-    BACKPROP_CASE(1)
-    BACKPROP_CASE(2) BACKPROP_CASE(3) BACKPROP_CASE(4) BACKPROP_CASE(5) BACKPROP_CASE(6)
-        BACKPROP_CASE(7) BACKPROP_CASE(8) BACKPROP_CASE(9) BACKPROP_CASE(10) BACKPROP_CASE(11)
-            BACKPROP_CASE(12) BACKPROP_CASE(13) BACKPROP_CASE(14) BACKPROP_CASE(15)
-                BACKPROP_CASE(16)
-#undef BACKPROP_CASE
-                    default : break;
-  }
+  dispatch<Kernel, S>(P, std::make_integer_sequence<int, kSmall>{}, args...);
 }
 
 template <int P, typename S>
