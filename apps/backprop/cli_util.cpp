@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -119,5 +120,12 @@ std::string json_string(const std::string& s) {
 }
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+void add_generator_options(CLI::App* cmd, int& n, double& noise, unsigned& seed,
+                           const std::string& of) {
+  cmd->add_option("--n", n, "Samples of " + of);
+  cmd->add_option("--noise", noise, "Noise of " + of);
+  cmd->add_option("--data-seed", seed, "Seed of " + of)->capture_default_str();
+}
 
 }  // namespace backprop::cli

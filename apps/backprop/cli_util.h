@@ -6,7 +6,16 @@
 
 #include "backprop/tensor.h"
 
+namespace CLI {
+class App;
+}
+
 namespace backprop::cli {
+
+// --n, --noise, --data-seed: how a built-in data set is generated; `of` names it in the help
+// ("--dataset", "a built-in data set"). -1 for n or noise means the generator's default.
+void add_generator_options(CLI::App* cmd, int& n, double& noise, unsigned& seed,
+                           const std::string& of);
 
 std::vector<std::string> split(const std::string& text, char separator);
 // "1,0" -> {1, 0}; a usage Error naming `flag` for anything that is not a finite number.

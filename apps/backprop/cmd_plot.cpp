@@ -197,9 +197,7 @@ Command add_plot_command(CLI::App& app) {
   cmd->add_option("--data", o->data_file, "CSV data to draw with a 2-input model");
   cmd->add_option("--target", o->target, "Class-label column of --data (default: the model's)");
   cmd->add_option("--dataset", o->dataset, "Built-in data set to draw: xor, circle, moons, ...");
-  cmd->add_option("--n", o->n, "Samples of --dataset");
-  cmd->add_option("--noise", o->noise, "Noise of --dataset");
-  cmd->add_option("--data-seed", o->data_seed, "Seed of --dataset")->capture_default_str();
+  add_generator_options(cmd, o->n, o->noise, o->data_seed, "--dataset");
   cmd->add_option("--out", o->out, "Existing directory for the figures")->required();
   cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
   cmd->add_option("--layer", o->layer, "Hidden layer of the neuron maps (0 = the first)")
@@ -214,9 +212,7 @@ Command add_sweep_command(CLI::App& app) {
       "The lesson's Exercise 9.3: train 2-H-1 nets of several hidden sizes from several "
       "seeds and compare");
   cmd->add_option("--dataset", o->dataset, "Built-in data set")->capture_default_str();
-  cmd->add_option("--n", o->n, "Samples of --dataset");
-  cmd->add_option("--noise", o->noise, "Noise of --dataset");
-  cmd->add_option("--data-seed", o->data_seed, "Seed of --dataset")->capture_default_str();
+  add_generator_options(cmd, o->n, o->noise, o->data_seed, "--dataset");
   cmd->add_option("--hidden-sizes", o->hidden_sizes, "Hidden sizes to compare")
       ->capture_default_str();
   cmd->add_option("--seeds", o->seeds, "Runs per size")->capture_default_str();

@@ -766,10 +766,7 @@ Command add_train_command(CLI::App& app) {
                   "Hold out this fraction of the training data for validation (stratified)");
   cmd->add_flag("--standardize", o->standardize,
                 "Scale inputs to mean 0, std 1 (fitted on the training data, stored in the model)");
-  cmd->add_option("--n", o->n, "Samples of a built-in data set");
-  cmd->add_option("--noise", o->noise, "Noise of a built-in data set");
-  cmd->add_option("--data-seed", o->data_seed, "Seed of a built-in data set")
-      ->capture_default_str();
+  add_generator_options(cmd, o->n, o->noise, o->data_seed, "a built-in data set");
   add_common_training_flags(cmd, *o);
   cmd->add_option("--activation", o->activation,
                   "Hidden activation: sigmoid, tanh, relu, leaky_relu, linear, softmax")
