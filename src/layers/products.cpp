@@ -66,7 +66,7 @@ void outer_kernel(S* c, Eigen::Index ldc, const S* a, Eigen::Index lda, const S*
 // Calls Kernel<P, S>::run(args...) for the run-time P in 1..kSmall (one instantiation each).
 template <template <int, typename> class Kernel, typename S, int... I, typename... Args>
 void dispatch(Eigen::Index P, std::integer_sequence<int, I...>, Args... args) {
-  ((P == I + 1 ? (Kernel<I + 1, S>::run(args...), true) : false) || ...);
+  (void)((P == I + 1 ? (Kernel<I + 1, S>::run(args...), true) : false) || ...);
 }
 template <template <int, typename> class Kernel, typename S, typename... Args>
 void dispatch(Eigen::Index P, Args... args) {
