@@ -64,4 +64,16 @@ void Random::restore(const std::string& state) {
   cached_normal_ = std::strtod(cached.c_str(), nullptr);
 }
 
+void shuffle(std::vector<std::size_t>& values, Random& random) {
+  for (std::size_t i = values.size(); i-- > 1;)
+    std::swap(values[i], values[static_cast<std::size_t>(random.interval(i))]);
+}
+
+std::vector<std::size_t> shuffled_indices(std::size_t n, Random& random) {
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  shuffle(order, random);
+  return order;
+}
+
 }  // namespace backprop

@@ -52,20 +52,6 @@ FlushDenormals::~FlushDenormals() {
 #endif
 }
 
-namespace {
-// NumPy's legacy shuffle (np.random.shuffle), in place.
-void shuffle(std::vector<std::size_t>& order, Random& random) {
-  for (std::size_t i = order.size(); i-- > 1;) std::swap(order[i], order[random.interval(i)]);
-}
-}  // namespace
-
-std::vector<std::size_t> shuffled_indices(std::size_t n, Random& random) {
-  std::vector<std::size_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  shuffle(order, random);
-  return order;
-}
-
 template <typename S>
 double accuracy(const Matrix<S>& a, const Matrix<S>& y) {
   if (a.cols() == 0) return std::numeric_limits<double>::quiet_NaN();

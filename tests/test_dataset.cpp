@@ -15,7 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "backprop/data/csv_dataset.h"
 #include "backprop/data/dataset.h"
+#include "backprop/data/generators.h"
+#include "backprop/data/scaling.h"
+#include "backprop/data/split.h"
 #include "backprop/error.h"
 #include "test_util.h"
 

@@ -1,7 +1,7 @@
 // Diagnostics find dead relu units, saturated sigmoid units and vanishing gradients.
 #include <gtest/gtest.h>
 
-#include "backprop/diagnostics.h"
+#include "backprop/teach/diagnostics.h"
 #include "backprop/init.h"
 #include "backprop/random.h"
 

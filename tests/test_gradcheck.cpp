@@ -3,7 +3,7 @@
 // sizes. And a broken gradient makes the check fail.
 #include <gtest/gtest.h>
 
-#include "backprop/gradcheck.h"
+#include "backprop/teach/gradcheck.h"
 #include "backprop/init.h"
 #include "backprop/random.h"
 #include "test_util.h"

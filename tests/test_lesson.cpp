@@ -4,9 +4,9 @@
 
 #include "backprop/init.h"
 #include "backprop/io/model_file.h"
-#include "backprop/lesson.h"
+#include "backprop/teach/lesson.h"
 #include "backprop/random.h"
-#include "backprop/trace.h"
+#include "backprop/teach/trace.h"
 #include "test_util.h"
 
 namespace backprop {

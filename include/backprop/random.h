@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace backprop {
 
@@ -38,5 +39,11 @@ class Random {
   bool has_cached_normal_ = false;
   double cached_normal_ = 0.0;
 };
+
+// NumPy's legacy shuffle (np.random.shuffle of a 1-d array) in place: Fisher–Yates from the end,
+// random.interval(i) choosing the partner of position i.
+void shuffle(std::vector<std::size_t>& values, Random& random);
+// np.random.permutation(n): 0..n-1, shuffled.
+std::vector<std::size_t> shuffled_indices(std::size_t n, Random& random);
 
 }  // namespace backprop

@@ -93,10 +93,6 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
                   const TrainOptions& options, const Matrix<S>* x_val = nullptr,
                   const Matrix<S>* y_val = nullptr, const EpochCallback& on_epoch = {});
 
-// NumPy's legacy shuffle of 0..n-1 (np.random.shuffle) from `random`'s stream.
-class Random;
-std::vector<std::size_t> shuffled_indices(std::size_t n, Random& random);
-
 // Flushes subnormal floats to zero (and treats subnormal inputs as zero) while alive: in the
 // calling thread and in the OpenMP threads that run the parallel products (each restored after).
 class FlushDenormals {

@@ -1,3 +1,8 @@
+#include "backprop/data/csv_dataset.h"
+#include "backprop/data/dataset.h"
+#include "backprop/data/generators.h"
+#include "backprop/data/scaling.h"
+#include "backprop/data/split.h"
 #include "backprop/plot/figures.h"
 
 #include <sys/stat.h>

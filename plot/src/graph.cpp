@@ -12,7 +12,7 @@
 
 #include "backprop/error.h"
 #include "backprop/io/model_file.h"
-#include "backprop/trace.h"
+#include "backprop/teach/trace.h"
 
 extern char** environ;
 

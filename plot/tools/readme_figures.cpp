@@ -6,7 +6,11 @@
 #include <string>
 
 #include "backprop/backprop.h"
+#include "backprop/data/csv_dataset.h"
 #include "backprop/data/dataset.h"
+#include "backprop/data/generators.h"
+#include "backprop/data/scaling.h"
+#include "backprop/data/split.h"
 #include "backprop/plot/figures.h"
 #include "backprop/plot/sweep.h"
 #include "backprop/train.h"

@@ -509,4 +509,18 @@ Matrix<double> numeric_columns(const CsvTable& table, const std::vector<std::siz
   return out;
 }
 
+std::string csv_field(const std::string& text) {
+  const bool needs_quotes = text.empty() || text.find_first_of(",\"\r\n") != std::string::npos ||
+                            text.front() == ' ' || text.front() == '\t' || text.back() == ' ' ||
+                            text.back() == '\t';
+  if (!needs_quotes) return text;
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+
 }  // namespace backprop

@@ -1,4 +1,5 @@
-// csv.h — reading training data from CSV files (RFC 4180) into text cells and numeric matrices.
+// csv.h — reading training data from CSV files (RFC 4180) into text cells and numeric matrices,
+// and the one rule for writing a CSV field.
 //
 // The reader is strict so that bad data fails loudly at load time instead of silently training on
 // garbage: every problem throws backprop::Error (Kind::data) with one line naming the file, the
@@ -56,5 +57,9 @@ double parse_number(const std::string& cell, const std::string& source, std::siz
 // one matrix column per sample (row of the file), one matrix row per selected column, in the
 // order given. Every cell is parsed with parse_number, so errors name file:line:column.
 Matrix<double> numeric_columns(const CsvTable& table, const std::vector<std::size_t>& columns);
+
+// Writing: one field of a CSV row, quoted (with doubled inner quotes) when the reader above would
+// otherwise split, trim or skip it — so every file this project writes reads back exactly.
+std::string csv_field(const std::string& text);
 
 }  // namespace backprop

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "backprop/io/files.h"
 #include "backprop/network.h"
 
 namespace backprop {
@@ -56,12 +57,5 @@ Model read_model(const std::string& path);
 Network<double> load_model(const std::string& path);
 void save_model(const Model& model, const std::string& path);
 void save_model(const Network<double>& network, const std::string& path);
-
-// Writes `contents` to `path` atomically (temporary file PATH.tmp-PID in the same directory,
-// fsync, rename); throws an Error naming the path on any failure, leaving an existing file
-// untouched. A successful save also removes the PATH.tmp-PID files of killed earlier saves.
-void write_file_atomically(const std::string& path, const std::string& contents);
-// The whole file; throws an Error naming the path when it cannot be read.
-std::string read_file(const std::string& path);
 
 }  // namespace backprop

@@ -1,4 +1,4 @@
-#include "backprop/diagnostics.h"
+#include "backprop/teach/diagnostics.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "backprop/gradcheck.h"
+#include "backprop/teach/gradcheck.h"
 
 #include <algorithm>
 #include <cmath>

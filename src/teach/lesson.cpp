@@ -1,4 +1,4 @@
-#include "backprop/lesson.h"
+#include "backprop/teach/lesson.h"
 
 #include "backprop/error.h"
 

@@ -1,4 +1,4 @@
-#include "backprop/trace.h"
+#include "backprop/teach/trace.h"
 
 #include <fmt/format.h>
 
