@@ -31,29 +31,29 @@ OptimizerKind optimizer_from_string(const std::string& name) {
 }
 
 namespace {
-void require(bool ok, const std::string& flag, const std::string& expected, double found) {
+void require(bool ok, const std::string& field, const std::string& expected, double found) {
   if (!ok) {
     char value[64];
     std::snprintf(value, sizeof value, "%g", found);
-    throw usage_error(flag + ": expected " + expected + ", found " + value);
+    throw option_error("OptimizerOptions." + field, "expected " + expected + ", found " + value);
   }
 }
 }  // namespace
 
 void OptimizerOptions::validate() const {
-  require(std::isfinite(lr) && lr > 0, "--lr", "a positive learning rate", lr);
-  require(momentum >= 0 && momentum < 1, "--momentum", "a value in [0, 1)", momentum);
-  require(beta1 >= 0 && beta1 < 1, "--beta1", "a value in [0, 1)", beta1);
-  require(beta2 >= 0 && beta2 < 1, "--beta2", "a value in [0, 1)", beta2);
-  require(epsilon > 0, "--epsilon", "a positive number", epsilon);
-  require(std::isfinite(weight_decay) && weight_decay >= 0, "--weight-decay",
+  require(std::isfinite(lr) && lr > 0, "lr", "a positive learning rate", lr);
+  require(momentum >= 0 && momentum < 1, "momentum", "a value in [0, 1)", momentum);
+  require(beta1 >= 0 && beta1 < 1, "beta1", "a value in [0, 1)", beta1);
+  require(beta2 >= 0 && beta2 < 1, "beta2", "a value in [0, 1)", beta2);
+  require(epsilon > 0, "epsilon", "a positive number", epsilon);
+  require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay",
           "a non-negative number", weight_decay);
-  require(kind != OptimizerKind::rprop || weight_decay == 0, "--weight-decay",
+  require(kind != OptimizerKind::rprop || weight_decay == 0, "weight_decay",
           "0 with rprop (it uses only the gradient's sign)", weight_decay);
-  require(rprop_increase > 1, "rprop increase", "a factor above 1", rprop_increase);
-  require(rprop_decrease > 0 && rprop_decrease < 1, "rprop decrease", "a factor in (0, 1)",
+  require(rprop_increase > 1, "rprop_increase", "a factor above 1", rprop_increase);
+  require(rprop_decrease > 0 && rprop_decrease < 1, "rprop_decrease", "a factor in (0, 1)",
           rprop_decrease);
-  require(rprop_delta_min >= 0 && rprop_delta_max > rprop_delta_min, "rprop step bounds",
+  require(rprop_delta_min >= 0 && rprop_delta_max > rprop_delta_min, "rprop_delta_min",
           "0 <= min < max", rprop_delta_min);
 }
 

@@ -1,6 +1,10 @@
 #include "backprop/threads.h"
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
 
 #include "backprop/error.h"
 
@@ -29,6 +33,37 @@ std::string gemm_backend() {
   return "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
          std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION);
 #endif
+}
+
+ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch_samples) {
+  if (requested < 0)
+    throw option_error("FitOptions.threads",
+                       "expected a positive number (or 0: choose), found " +
+                           std::to_string(requested));
+  ThreadChoice choice;
+  if (requested > 0) {
+    choice = {requested, "requested"};
+  } else {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    double load = 0;
+    const bool load_known = getloadavg(&load, 1) == 1;
+    choice.reason = "auto: ";
+    if (cores == 1) {
+      choice.reason += "one core";
+    } else if (widest_layer_weights < 32768) {
+      choice.reason += "no layer is wide enough to pay for a second thread";
+    } else if (batch_samples < 64) {
+      choice.reason += "batches under 64 samples";
+    } else if (!load_known || load >= cores - 0.5) {
+      char text[64];
+      std::snprintf(text, sizeof text, "the machine is busy (load %.1f)", load);
+      choice.reason += load_known ? text : "the load average is unknown";
+    } else {
+      choice = {cores, "auto: wide layers, idle machine"};
+    }
+  }
+  set_threads(choice.threads);
+  return choice;
 }
 
 }  // namespace backprop

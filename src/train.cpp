@@ -1,6 +1,7 @@
 #include "backprop/train.h"
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #if defined(__SSE__)
@@ -118,6 +119,19 @@ std::string first_non_finite(const Network<S>& network) {
   return "the loss";
 }
 
+std::string short_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", v);
+  return text;
+}
+
+// Classification targets: every value 0 or 1, and one 1 per column when there are several rows.
+template <typename S>
+bool looks_like_classes(const Matrix<S>& y) {
+  if (!((y.array() == S(0)) || (y.array() == S(1))).all()) return false;
+  return y.rows() == 1 || (y.colwise().sum().array() == S(1)).all();
+}
+
 template <typename S>
 bool all_finite_parameters(const Network<S>& n) {
   // Fast path, once per epoch: a sum is finite only if every term is (a NaN or an infinity makes
@@ -132,28 +146,37 @@ bool all_finite_parameters(const Network<S>& n) {
 
 }  // namespace
 
+void TrainOptions::validate() const {
+  if (epochs <= 0)
+    throw option_error("TrainOptions.epochs",
+                       "expected a positive number, found " + std::to_string(epochs));
+  if (batch_size < 0)
+    throw option_error("TrainOptions.batch_size",
+                       "expected a positive number (or 0 for full batch), found " +
+                           std::to_string(batch_size));
+  if (patience < 0)
+    throw option_error("TrainOptions.patience",
+                       "expected 0 (off) or a positive number of epochs, found " +
+                           std::to_string(patience));
+  if (checkpoint_every < 0)
+    throw option_error("TrainOptions.checkpoint_every",
+                       "expected 0 (never) or a positive number of epochs, found " +
+                           std::to_string(checkpoint_every));
+  optimizer.validate();
+}
+
 template <typename S>
 TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
                   const TrainOptions& options, const Matrix<S>* x_val, const Matrix<S>* y_val,
                   const EpochCallback& on_epoch) {
-  if (options.epochs <= 0)
-    throw usage_error("--epochs: expected a positive number, found " +
-                      std::to_string(options.epochs));
-  if (options.batch_size < 0)
-    throw usage_error("--batch-size: expected a positive number (or 0 for full batch), found " +
-                      std::to_string(options.batch_size));
-  if (options.patience < 0)
-    throw usage_error("--patience: expected 0 (off) or a positive number of epochs, found " +
-                      std::to_string(options.patience));
-  if (options.checkpoint_every < 0)
-    throw usage_error("--checkpoint-every: expected a positive number of epochs, found " +
-                      std::to_string(options.checkpoint_every));
+  options.validate();
   if (x.cols() != y.cols())
     throw Error("the inputs have " + std::to_string(x.cols()) + " samples, the targets " +
                 std::to_string(y.cols()));
   if ((x_val == nullptr) != (y_val == nullptr))
     throw Error("validation needs both inputs and targets");
 
+  const bool classify = options.classification.value_or(looks_like_classes(y));
   FlushDenormals flush;
   Optimizer<S> optimizer(network, options.optimizer);
   Random random(options.seed);
@@ -236,37 +259,47 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       const double batch_loss = network.loss_value(yb);  // loss, before the update
       const double count = static_cast<double>(end - begin);
       loss_sum += batch_loss * count;
-      if (options.classification) right += accuracy(a, yb) * count;
+      if (classify) right += accuracy(a, yb) * count;
       network.backward(xb, yb, false);  // backward (no dL/dx needed)
       optimizer.step();                 // step
     }
     EpochRecord record;
     record.epoch = epoch;
     record.loss = loss_sum / static_cast<double>(n);
-    if (!std::isfinite(record.loss) || !all_finite_parameters(network)) {
+    // A loss kDivergenceGrowth times the first epoch's is divergence too, though still finite
+    // (gradient descent with a far too large rate climbs through 1e100 before it overflows).
+    const double first_loss = result.history.empty() ? record.loss : result.history[0].loss;
+    const bool exploded = std::isfinite(record.loss) && record.loss > kDivergenceGrowth * first_loss;
+    if (!std::isfinite(record.loss) || exploded || !all_finite_parameters(network)) {
       // Divergence: say when and where, and keep the parameters of the last epoch that began
       // with finite parameters and ended with a finite loss.
       result.diverged = true;
-      result.divergence =
-          "training diverged at epoch " + std::to_string(epoch) + ": " +
-          (std::isfinite(record.loss)
-               ? std::string("a parameter became non-finite")
-               : std::string("the loss became ") + (std::isnan(record.loss) ? "nan" : "infinite")) +
-          "; non-finite values first appeared in " + first_non_finite(network) + ". " +
-          (last_good_epoch >= 0 ? "Kept the model as it was at the start of epoch " +
-                                      std::to_string(last_good_epoch) + ". "
-                                : "Kept the initial model. ") +
-          "Try a smaller --lr, or --standardize the inputs.";
+      std::string what;
+      if (exploded)
+        what = "the loss grew from " + short_number(first_loss) + " (epoch " +
+               std::to_string(result.history[0].epoch) + ") to " + short_number(record.loss);
+      else if (!std::isfinite(record.loss))
+        what = std::string("the loss became ") + (std::isnan(record.loss) ? "nan" : "infinite") +
+               "; non-finite values first appeared in " + first_non_finite(network);
+      else
+        what = "a parameter became non-finite; non-finite values first appeared in " +
+               first_non_finite(network);
+      result.divergence = "training diverged at epoch " + std::to_string(epoch) + ": " + what +
+                          ". " +
+                          (last_good_epoch >= 0 ? "Kept the model as it was at the start of epoch " +
+                                                      std::to_string(last_good_epoch) + ". "
+                                                : "Kept the initial model. ") +
+                          "Try a smaller learning rate, or standardise the inputs.";
       last_good.restore(network);
       break;
     }
     std::swap(last_good, epoch_start);  // this epoch's starting parameters are good
     last_good_epoch = epoch;
-    if (options.classification) record.accuracy = right / static_cast<double>(n);
+    if (classify) record.accuracy = right / static_cast<double>(n);
     if (x_val != nullptr) {
       const Matrix<S>& a = network.forward(*x_val);
       record.val_loss = network.loss_value(*y_val);
-      if (options.classification) record.val_accuracy = accuracy(a, *y_val);
+      if (classify) record.val_accuracy = accuracy(a, *y_val);
     }
     result.history.push_back(record);
 

@@ -99,12 +99,12 @@ expect 0 "epoch,loss,accuracy,val_loss,val_accuracy" -- head -1 "$tmp/h.csv"
 expect 0 "network 2-4-1, loss mse, 17 parameters" -- "$BP" info --model "$tmp/xor.json"
 expect 0 "optimizer=\"sgd\" lr=2" -- "$BP" info --model "$tmp/xor.json"
 # Same seed, same data, same settings: a bit-identical model file (but for the timing).
-"$BP" train moons --hidden 8 --epochs 50 --batch-size 16 --save "$tmp/a.json" --quiet
-"$BP" train moons --hidden 8 --epochs 50 --batch-size 16 --save "$tmp/b.json" --quiet
+"$BP" train --dataset moons --hidden 8 --epochs 50 --batch-size 16 --save "$tmp/a.json" --quiet
+"$BP" train --dataset moons --hidden 8 --epochs 50 --batch-size 16 --save "$tmp/b.json" --quiet
 if diff <(grep -v seconds "$tmp/a.json") <(grep -v seconds "$tmp/b.json") > /dev/null; then
   pass=$((pass + 1)); else echo "FAIL: same seed gave different models"; fails=$((fails + 1)); fi
 # Continuing from a saved model follows the optimizer from those weights.
-expect 0 "Trained 10 epochs" -- "$BP" train xor --init "$tmp/xor.json" --optimizer gd --lr 2 --epochs 10
+expect 0 "Trained 10 epochs" -- "$BP" train --dataset xor --init "$tmp/xor.json" --optimizer gd --lr 2 --epochs 10
 
 expect 0 "Wrote 200 samples" -- "$BP" data circle --out "$tmp/circle.csv"
 expect 0 "x1,x2,label" -- head -1 "$tmp/circle.csv"
@@ -114,9 +114,9 @@ expect 0 "Accuracy:" -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/circle
 # Threads: the automatic choice keeps tiny nets on one thread and says why; --threads is obeyed.
 expect 0 "1 thread (auto: no layer is wide enough" -- "$BP" train --data "$tmp/circle.csv" \
   --target label --hidden 8 --epochs 2
-expect 0 "2 threads (--threads)" -- "$BP" train --data "$tmp/circle.csv" --target label --hidden 8 \
+expect 0 "2 threads (requested)" -- "$BP" train --data "$tmp/circle.csv" --target label --hidden 8 \
   --epochs 2 --threads 2
-expect 2 "--threads: expected a positive number, found -1" -- "$BP" train --data "$tmp/circle.csv" \
+expect 2 "--threads: expected a positive number (or 0: choose), found -1" -- "$BP" train --data "$tmp/circle.csv" \
   --target label --epochs 2 --threads -1
 expect 0 '"confusion": [[' -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/circle.csv" --format json
 expect 0 "predicted,p_0,p_1" -- "$BP" predict --model "$tmp/c.json" --data "$tmp/circle.csv"
@@ -155,20 +155,20 @@ printf 'x1,x2,label\n0.1,0.2,7\n' > "$tmp/newclass.csv"
 expect 1 "newclass.csv:2:3" -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/newclass.csv"
 printf 'x1,label\n0.1,0\n' > "$tmp/fewcols.csv"
 expect 1 "no column 'x2'" -- "$BP" predict --model "$tmp/c.json" --data "$tmp/fewcols.csv"
-expect 2 "--lr: expected a positive learning rate, found -1" -- "$BP" train xor --lr -1
-expect 2 "--lr: expected a positive learning rate, found 0" -- "$BP" train xor --lr 0
-expect 2 "--epochs: expected a positive number, found 0" -- "$BP" train xor --epochs 0
-expect 2 "--batch-size: expected a positive number" -- "$BP" train xor --batch-size -3
-expect 2 "--batch-size: expected a positive number, found 0" -- "$BP" train xor --batch-size 0
-expect 2 "--hidden: expected hidden layer sizes like 4 or 16,8" -- "$BP" train xor --hidden 4,,2
-expect 2 "unknown optimizer 'lbfgs'" -- "$BP" train xor --optimizer lbfgs
-expect 2 "unknown dataset 'nosuchset'" -- "$BP" train nosuchset
-expect 2 "directory '$tmp/no/such' does not exist" -- "$BP" train xor --save "$tmp/no/such/m.json"
+expect 2 "--lr: expected a positive learning rate, found -1" -- "$BP" train --dataset xor --lr -1
+expect 2 "--lr: expected a positive learning rate, found 0" -- "$BP" train --dataset xor --lr 0
+expect 2 "--epochs: expected a positive number, found 0" -- "$BP" train --dataset xor --epochs 0
+expect 2 "--batch-size: expected a positive number" -- "$BP" train --dataset xor --batch-size -3
+expect 2 "--batch-size: expected a positive number, found 0" -- "$BP" train --dataset xor --batch-size 0
+expect 2 "--hidden: expected hidden layer sizes like 4 or 16,8" -- "$BP" train --dataset xor --hidden 4,,2
+expect 2 "unknown optimizer 'lbfgs'" -- "$BP" train --dataset xor --optimizer lbfgs
+expect 2 "unknown data set 'nosuchset' (data sets: xor, circle, moons, spirals, blobs, fashion-mnist)" -- "$BP" train --dataset nosuchset
+expect 2 "directory '$tmp/no/such' does not exist" -- "$BP" train --dataset xor --save "$tmp/no/such/m.json"
 expect 2 "refusing to overwrite it" -- "$BP" train --data "$tmp/circle.csv" --target label \
   --epochs 1 --save "$tmp/circle.csv"
 
 # ---- checkpoints: SIGINT writes one; --resume continues to the uninterrupted run's model
-run=(train moons --n 2000 --hidden 64,64 --epochs 600 --batch-size 16 --optimizer adam --quiet)
+run=(train --dataset moons --n 2000 --hidden 64,64 --epochs 600 --batch-size 16 --optimizer adam --quiet)
 "$BP" "${run[@]}" --save "$tmp/straight.json"
 "$BP" "${run[@]}" --save "$tmp/cut.json" --checkpoint "$tmp/ck.json" --checkpoint-every 25 \
   2> "$tmp/cut.err" &
@@ -186,16 +186,18 @@ if [[ $cut_status -eq 130 ]]; then
 else
   echo "note: the run finished before SIGINT (status $cut_status); resume not exercised"
 fi
-expect 2 "was made with other settings" -- "$BP" train moons --n 2000 --hidden 64,64 --epochs 600 \
+expect 2 "was made with other settings" -- "$BP" train --dataset moons --n 2000 --hidden 64,64 --epochs 600 \
   --batch-size 8 --resume "$tmp/ck.json"
-expect 2 "--checkpoint-every: also give --checkpoint FILE" -- "$BP" train xor --checkpoint-every 5
+expect 2 "--checkpoint-every: also give --checkpoint" -- "$BP" train --dataset xor --checkpoint-every 5
 
 # ---- figures
 mkdir -p "$tmp/fig"
 expect 0 "Wrote $tmp/fig/boundary.png" -- "$BP" xor --plot "$tmp/fig"
 expect 0 "Wrote $tmp/fig/neurons.svg" -- "$BP" circle --epochs 200 --plot "$tmp/fig" --plot-format svg
-expect 0 "%PDF" -- bash -c "'$BP' train moons --epochs 20 --quiet --plot '$tmp/fig' --plot-format pdf && head -c 4 '$tmp/fig/loss.pdf'"
-expect 2 "--plot: directory '$tmp/nope' does not exist" -- "$BP" xor --plot "$tmp/nope"
+expect 0 "%PDF" -- bash -c "'$BP' train --dataset moons --epochs 20 --quiet --plot '$tmp/fig' --plot-format pdf && head -c 4 '$tmp/fig/loss.pdf'"
+expect 0 "Wrote $tmp/nope/boundary.png" -- "$BP" xor --plot "$tmp/nope"  # created when missing
+expect 2 "--plot: cannot create '$tmp/no/such': directory '$tmp/no' does not exist" -- \
+  "$BP" xor --plot "$tmp/no/such"
 expect 2 "png, svg, pdf" -- "$BP" xor --plot "$tmp/fig" --plot-format gif
 expect 0 "loss" -- "$BP" plot --history "$tmp/h.csv" --out "$tmp/fig"
 expect 0 "boundary" -- "$BP" plot --model "$tmp/xor.json" --dataset xor --out "$tmp/fig"
@@ -216,3 +218,4 @@ fi
 
 echo "cli: $pass passed, $fails failed"
 [[ $fails -eq 0 ]]
+

@@ -518,7 +518,7 @@ TEST(FashionMnist, MissingDirectory) {
   EXPECT_EQ(error_of([&] { load_fashion_mnist(missing, true); }),
             missing +
                 "/train-images-idx3-ubyte.gz: cannot open (No such file or directory); install "
-                "Debian's dataset-fashion-mnist or pass --data-dir");
+                "Debian's dataset-fashion-mnist or give the directory that holds its files");
 }
 
 // --- the real data set ------------------------------------------------------------------------

@@ -177,8 +177,8 @@ TEST(ModelFile, InfoFieldsRoundTrip) {
   info.input_mean = Vector<double>::Constant(2, 0.1);
   info.input_scale = Vector<double>::Constant(2, 3.0);
   info.settings = {{"optimizer", "\"adam\""}, {"lr", "0.01"}, {"seed", "42"}};
-  info.loss = {1.5, 0.75};
-  info.accuracy = {0.5, std::numeric_limits<double>::quiet_NaN()};
+  info.history = {{0, 1.5, 0.5}, {1, 0.75, std::numeric_limits<double>::quiet_NaN()}};
+  info.history[1].test_accuracy = 0.25;
   const std::string text = model_to_json(model);
   const Model back = parse_model(text, "m.json");
   EXPECT_EQ(back.info.feature_names, info.feature_names);
@@ -187,9 +187,14 @@ TEST(ModelFile, InfoFieldsRoundTrip) {
   EXPECT_EQ(back.info.input_mean, info.input_mean);
   EXPECT_EQ(back.info.input_scale, info.input_scale);
   EXPECT_EQ(back.info.settings, info.settings);
-  EXPECT_EQ(back.info.loss, info.loss);
-  ASSERT_EQ(back.info.accuracy.size(), 2u);
-  EXPECT_TRUE(std::isnan(back.info.accuracy[1]));
+  ASSERT_EQ(back.info.history.size(), 2u);
+  EXPECT_EQ(back.info.history[1].epoch, 1);
+  EXPECT_EQ(back.info.history[1].loss, 0.75);
+  EXPECT_EQ(back.info.history[0].accuracy, 0.5);
+  EXPECT_TRUE(std::isnan(back.info.history[1].accuracy));
+  EXPECT_TRUE(std::isnan(back.info.history[0].val_loss));  // not recorded, not written
+  EXPECT_EQ(back.info.history[1].test_accuracy, 0.25);
+  EXPECT_EQ(text.find("val_loss"), std::string::npos);
   EXPECT_EQ(model_to_json(back), text);
 
   const std::string bad =

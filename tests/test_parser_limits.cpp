@@ -204,20 +204,20 @@ TEST(ParserLimits, JsonNestingDeeperThan256IsAnErrorNotACrash) {
   EXPECT_EQ(quoted.network.inputs(), 2);
 }
 
-TEST(ParserLimits, EmptyHistoryLossIsKeptWithTheOtherLists) {
+TEST(ParserLimits, HistoryListsOfDifferentLengthsBecomeEpochsWithGaps) {
   const std::string text = kHead + R"(, "training": {"settings": {}, "history":
       {"loss": [], "accuracy": [0.5, null], "val_loss": [2.5]}}})";
   const Model model = parse_model(text, "m.json");
-  EXPECT_TRUE(model.info.loss.empty());
-  ASSERT_EQ(model.info.accuracy.size(), 2u);
-  EXPECT_EQ(model.info.accuracy[0], 0.5);
-  EXPECT_TRUE(std::isnan(model.info.accuracy[1]));
-  EXPECT_THAT(model.info.val_loss, ElementsAre(2.5));
+  ASSERT_EQ(model.info.history.size(), 2u);  // the longest list
+  EXPECT_TRUE(std::isnan(model.info.history[0].loss));
+  EXPECT_EQ(model.info.history[0].accuracy, 0.5);
+  EXPECT_TRUE(std::isnan(model.info.history[1].accuracy));
+  EXPECT_EQ(model.info.history[0].val_loss, 2.5);
+  EXPECT_TRUE(std::isnan(model.info.history[1].val_loss));
   const std::string saved = model_to_json(model);
-  EXPECT_THAT(saved, HasSubstr("\"loss\": []"));
+  EXPECT_THAT(saved, HasSubstr("\"loss\": [null, null]"));
   const Model back = parse_model(saved, "m.json");
-  EXPECT_TRUE(back.info.loss.empty());
-  EXPECT_EQ(model_to_json(back), saved);  // accuracy and val_loss survive the round trip
+  EXPECT_EQ(model_to_json(back), saved);  // every figure survives the round trip
 }
 
 // "inputs" may claim 2^24 columns; rows that do not match must fail before a 2^24-wide matrix

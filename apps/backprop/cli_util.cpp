@@ -129,3 +129,19 @@ void add_generator_options(CLI::App* cmd, int& n, double& noise, unsigned& seed,
 }
 
 }  // namespace backprop::cli
+
+namespace backprop::cli {
+void ensure_output_directory(const std::string& dir, const std::string& flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (dir.empty()) throw usage_error(flag + ": expected a directory, found an empty name");
+  if (fs::is_directory(dir, ec)) return;
+  if (fs::exists(dir, ec)) throw usage_error(flag + ": '" + dir + "' is not a directory");
+  const fs::path parent = fs::path(dir).has_parent_path() ? fs::path(dir).parent_path() : ".";
+  if (!fs::is_directory(parent, ec))
+    throw usage_error(flag + ": cannot create '" + dir + "': directory '" + parent.string() +
+                      "' does not exist");
+  if (!fs::create_directory(dir, ec) && ec)
+    throw usage_error(flag + ": cannot create '" + dir + "': " + ec.message());
+}
+}  // namespace backprop::cli

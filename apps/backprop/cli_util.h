@@ -39,3 +39,29 @@ std::string json_string(const std::string& s);
 bool stderr_is_terminal();
 
 }  // namespace backprop::cli
+
+// ---- (temporary, replaced by the shared helpers on merge)
+#include <CLI/CLI.hpp>
+namespace backprop::cli {
+void ensure_output_directory(const std::string& dir, const std::string& flag);
+template <typename T>
+void deprecated_alias(CLI::App* cmd, const std::string& old_name, const std::string& new_name,
+                      T& variable) {
+  cmd->add_option(old_name, variable, "Deprecated spelling of " + new_name)
+      ->group("")
+      ->each([old_name, new_name](const std::string&) {
+        std::fprintf(stderr, "backprop: note: %s is deprecated; use %s\n", old_name.c_str(),
+                     new_name.c_str());
+      });
+}
+template <typename T>
+void deprecated_positional(CLI::App* cmd, const std::string& name, const std::string& new_name,
+                           T& variable) {
+  cmd->add_option(name, variable, "Deprecated: use " + new_name)
+      ->group("")
+      ->each([new_name](const std::string& v) {
+        std::fprintf(stderr, "backprop: note: a data set named without %s is deprecated; use %s %s\n",
+                     new_name.c_str(), new_name.c_str(), v.c_str());
+      });
+}
+}  // namespace backprop::cli

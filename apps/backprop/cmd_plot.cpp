@@ -14,6 +14,7 @@
 #include "backprop/data/generators.h"
 #include "backprop/data/scaling.h"
 #include "backprop/data/split.h"
+#include "backprop/io/history.h"
 #include "backprop/plot/figures.h"
 #include "backprop/plot/graph.h"
 #include "backprop/plot/sweep.h"
@@ -79,7 +80,7 @@ int run_plot(const PlotCommandOptions& o) {
       throw usage_error(
           "--history: a history has no network to draw the data with; give "
           "--model for decision boundaries");
-    const ModelInfo history = plot::read_history_csv(o.history);
+    const std::vector<EpochRecord> history = read_history_csv(o.history);
     const std::string path = in_directory(o.out, "loss." + plot::extension(format));
     plot::loss_curve(history, "Training history: " + o.history, path, format);
     written.push_back(path);

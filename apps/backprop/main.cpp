@@ -8,6 +8,7 @@
 #include "backprop/tensor.h"
 #include "backprop/threads.h"
 #include "commands.h"
+#include "flag_names.h"
 
 int main(int argc, char** argv) {
   namespace cli = backprop::cli;
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) return command.run();
   } catch (const backprop::Error& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "backprop: error: %s\n", e.what());
+    std::fprintf(stderr, "backprop: error: %s\n", cli::with_flag_names(e.what()).c_str());
     return e.kind() == backprop::Error::Kind::usage ? 2 : 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);

@@ -18,4 +18,15 @@ int threads();
 // Which library computes the large products: "OpenBLAS <version> (<kernel>)" or "Eigen <version>".
 std::string gemm_backend();
 
+// How many threads a training run should use, and why (for the user to read).
+struct ThreadChoice {
+  int threads = 1;
+  std::string reason;
+};
+// `requested` > 0 is obeyed. Otherwise: every core for a net whose widest layer has at least
+// 32768 weights, trained on batches of at least 64, when the machine is otherwise idle (1-minute
+// load average below cores − 0.5); else one thread. Tiny nets gain nothing, and a thread that has
+// to share a core with another process stalls every product. Calls set_threads with the choice.
+ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch_samples);
+
 }  // namespace backprop

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,15 +27,18 @@ namespace backprop {
 
 struct TrainState;
 
+// The defaults are the command line's: 1000 epochs of full-batch Adam at lr 0.01, seed 42.
 struct TrainOptions {
   int epochs = 1000;
-  int batch_size = 0;           // 0: full batch
-  bool shuffle = true;          // reshuffle mini-batches every epoch (ignored for full batch)
-  std::uint32_t seed = 42;      // of the shuffles
-  bool classification = false;  // also report accuracy
-  int patience = 0;             // early stopping after this many epochs without a better
-                                // validation loss (training loss without validation); 0 = off
-  OptimizerOptions optimizer;
+  int batch_size = 0;       // 0: full batch
+  bool shuffle = true;      // reshuffle mini-batches every epoch (ignored for full batch)
+  std::uint32_t seed = 42;  // of the shuffles
+  // Also report accuracy. Unset: inferred from the targets — classification when every target is
+  // 0 or 1 and each column is one-hot (or the one output row is 0/1).
+  std::optional<bool> classification;
+  int patience = 0;  // early stopping after this many epochs without a better
+                     // validation loss (training loss without validation); 0 = off
+  OptimizerOptions optimizer{OptimizerKind::adam, 0.01};
 
   // Checkpoints and interruption. With `resume`, training continues that state (its weights,
   // optimizer state, epoch, generator and history) to the same result as an uninterrupted run.
@@ -44,6 +48,9 @@ struct TrainOptions {
   std::function<void(const TrainState&)> on_checkpoint;
   // Checked after every epoch (a signal handler may set it): training then stops cleanly.
   const volatile std::sig_atomic_t* stop_requested = nullptr;
+
+  // Throws an option_error naming the field (and the optimizer's, see OptimizerOptions).
+  void validate() const;
 };
 
 struct EpochRecord {
@@ -52,14 +59,31 @@ struct EpochRecord {
   double accuracy = std::numeric_limits<double>::quiet_NaN();  // fraction in [0, 1]
   double val_loss = std::numeric_limits<double>::quiet_NaN();
   double val_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double test_loss = std::numeric_limits<double>::quiet_NaN();  // filled by fit() (model/fit.h)
+  double test_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
+
+// The per-epoch figures by name, in the order files list them (model files, checkpoints,
+// history CSV files).
+struct HistoryColumn {
+  const char* name;
+  double EpochRecord::*field;
+};
+inline constexpr HistoryColumn kHistoryColumns[] = {
+    {"loss", &EpochRecord::loss},           {"accuracy", &EpochRecord::accuracy},
+    {"val_loss", &EpochRecord::val_loss},   {"val_accuracy", &EpochRecord::val_accuracy},
+    {"test_loss", &EpochRecord::test_loss}, {"test_accuracy", &EpochRecord::test_accuracy}};
+
+// Training stops as diverged when an epoch's loss exceeds the first epoch's by this factor.
+inline constexpr double kDivergenceGrowth = 1e6;
 
 struct TrainResult {
   std::vector<EpochRecord> history;  // every epoch of the run, including those before a resume
   int best_epoch = -1;               // with early stopping: the epoch whose model was kept
   bool stopped_early = false;
   bool interrupted = false;  // the callback or stop_requested asked to stop
-  // Divergence: the loss or a parameter became NaN or infinite. Training stopped, the network
+  // Divergence: the loss or a parameter became NaN or infinite, or the loss grew
+  // kDivergenceGrowth-fold. Training stopped, the network
   // holds the last good parameters, and `divergence` says when, where and what to try.
   bool diverged = false;
   std::string divergence;

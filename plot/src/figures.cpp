@@ -213,9 +213,14 @@ constexpr int kPlotLeft = 76, kPlotTop = 70, kPlotSize = 460;
 // ---- loss curve
 // -----------------------------------------------------------------------------------
 
-void loss_curve(const ModelInfo& history, const std::string& title, const std::string& path,
-                Format format) {
-  std::vector<double> loss = history.loss, val_loss = history.val_loss;
+void loss_curve(const std::vector<EpochRecord>& history, const std::string& title,
+                const std::string& path, Format format) {
+  const auto column = [&](double EpochRecord::*field) {
+    std::vector<double> values;
+    for (const EpochRecord& r : history) values.push_back(r.*field);
+    return values;
+  };
+  std::vector<double> loss = column(&EpochRecord::loss), val_loss = column(&EpochRecord::val_loss);
   const bool has_val = any_finite(val_loss);
   if (!any_finite(loss) && !has_val) throw Error("no loss history to plot");
   double lo = std::numeric_limits<double>::infinity(), hi = 0;
@@ -227,7 +232,8 @@ void loss_curve(const ModelInfo& history, const std::string& title, const std::s
       }
   if (!(hi > 0))
     throw Error("no loss history to plot: every recorded loss is 0, which a log scale cannot show");
-  std::vector<double> accuracy = history.accuracy, val_accuracy = history.val_accuracy;
+  std::vector<double> accuracy = column(&EpochRecord::accuracy),
+                      val_accuracy = column(&EpochRecord::val_accuracy);
   for (std::vector<double>* series : {&accuracy, &val_accuracy})
     for (double& v : *series) v *= 100;  // percent
   const bool has_accuracy = any_finite(accuracy) || any_finite(val_accuracy);
@@ -658,10 +664,12 @@ std::vector<std::string> write_training_figures(const Model& model, const Datase
   if (plane && model.network.depth() > 1) check_hidden_layer(model, layer);  // before writing
   const std::string ext = "." + extension(format);
   std::vector<std::string> written;
-  const ModelInfo& info = model.info;
-  if (any_finite(info.loss) || any_finite(info.val_loss)) {
+  bool has_loss = false;
+  for (const EpochRecord& r : model.info.history)
+    has_loss = has_loss || std::isfinite(r.loss) || std::isfinite(r.val_loss);
+  if (has_loss) {
     const std::string path = join_path(dir, "loss" + ext);
-    loss_curve(info, "Training: " + describe(model.network), path, format);
+    loss_curve(model.info.history, "Training: " + describe(model.network), path, format);
     written.push_back(path);
   }
   if (plane) {
@@ -683,56 +691,6 @@ std::vector<std::string> write_training_figures(const Model& model, const Datase
     written.push_back(path);
   }
   return written;
-}
-
-// ---- history CSV --------------------------------------------------------------------------------
-
-ModelInfo read_history_csv(const std::string& path) {
-  const CsvTable table = read_csv(path);
-  const std::size_t loss_column = table.column_index("loss");
-  const auto optional_column = [&](const std::string& name) {
-    const auto it = std::find(table.header.begin(), table.header.end(), name);
-    return it == table.header.end() ? table.header.size()
-                                    : static_cast<std::size_t>(it - table.header.begin());
-  };
-  const std::size_t epoch_column = optional_column("epoch");
-  const std::size_t columns[4] = {loss_column, optional_column("accuracy"),
-                                  optional_column("val_loss"), optional_column("val_accuracy")};
-  ModelInfo info;
-  std::vector<double>* series[4] = {&info.loss, &info.accuracy, &info.val_loss, &info.val_accuracy};
-  for (std::size_t r = 0; r < table.rows.size(); ++r) {
-    const std::vector<std::string>& row = table.rows[r];
-    const std::size_t line = table.line_numbers[r];
-    if (epoch_column < table.header.size()) {
-      // Epochs must follow each other, so that the curve's x axis means what it says.
-      const double epoch =
-          parse_number(row[epoch_column], table.source, line, epoch_column + 1, "epoch");
-      const double first = r == 0 ? epoch
-                                  : parse_number(table.rows[0][epoch_column], table.source,
-                                                 table.line_numbers[0], epoch_column + 1, "epoch");
-      if (epoch != first + static_cast<double>(r))
-        throw Error(table.source + ":" + std::to_string(line) + ":" +
-                    std::to_string(epoch_column + 1) + " (column 'epoch'): expected epoch " +
-                    std::to_string(static_cast<long long>(first) + static_cast<long long>(r)) +
-                    " (one row per epoch, in order), found '" + row[epoch_column] + "'");
-    }
-    for (int k = 0; k < 4; ++k) {
-      if (columns[k] >= table.header.size()) continue;
-      const std::string& cell = row[columns[k]];
-      std::string trimmed = cell;
-      trimmed.erase(0, trimmed.find_first_not_of(" \t"));
-      trimmed.erase(trimmed.find_last_not_of(" \t") + 1);
-      std::string lower = trimmed;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      series[k]->push_back(
-          trimmed.empty() || lower == "nan"
-              ? kNaN
-              : parse_number(cell, table.source, line, columns[k] + 1, table.header[columns[k]]));
-    }
-  }
-  if (!any_finite(info.loss) && !any_finite(info.val_loss))
-    throw Error(path + ": no loss history to plot (no row has a loss)");
-  return info;
 }
 
 }  // namespace backprop::plot

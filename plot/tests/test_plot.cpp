@@ -21,6 +21,7 @@
 #include "backprop/data/generators.h"
 #include "backprop/data/scaling.h"
 #include "backprop/data/split.h"
+#include "backprop/io/history.h"
 #include "backprop/plot/figures.h"
 #include "backprop/plot/graph.h"
 #include "backprop/plot/style.h"
@@ -138,12 +139,9 @@ const Lesson& lesson_xor() {
     bp::TrainOptions options;
     options.epochs = 10000;
     options.classification = true;
-    options.optimizer.lr = 2.0;
+    options.optimizer = bp::OptimizerOptions{bp::OptimizerKind::sgd, 2.0};
     const bp::TrainResult result = bp::train(l.model.network, l.data.x, l.data.y, options);
-    for (const bp::EpochRecord& r : result.history) {
-      l.model.info.loss.push_back(r.loss);
-      l.model.info.accuracy.push_back(r.accuracy);
-    }
+    l.model.info.history = result.history;
     l.model.info.feature_names = {"x1", "x2"};
     l.model.info.class_names = {"0", "1"};
     return l;
@@ -156,7 +154,7 @@ bp::Model three_input_model() {
   m.network = bp::Network<double>(
       3, {{2, {bp::Activation::sigmoid}}, {1, {bp::Activation::sigmoid}}}, bp::Loss::mse);
   bp::initialize(m.network, bp::Init::he_normal, 1);
-  m.info.loss = {1.0, 0.5};
+  m.info.history = {{0, 1.0}, {1, 0.5}};
   return m;
 }
 
@@ -185,7 +183,7 @@ TEST(DecisionBoundary, LessonXorTrainsToFullAccuracy) {
   const Lesson& l = lesson_xor();
   bp::Network<double> net = l.model.network;
   EXPECT_EQ(bp::accuracy(net.forward(l.data.x), l.data.y), 1.0);
-  EXPECT_LT(l.model.info.loss.back(), 1e-3);
+  EXPECT_LT(l.model.info.history.back().loss, 1e-3);
 }
 
 TEST(DecisionBoundary, RegionsAtTheFourXorPointsCarryTheirTrueClassColours) {
@@ -419,9 +417,9 @@ TEST(NeuronMaps, ModelWithoutHiddenLayerAndLayerOutOfRangeAreErrors) {
 TEST(LossCurve, DrawsTheHistoryAndAnAccuracyPanelWhenRecorded) {
   const Lesson& l = lesson_xor();
   TempDir dir;
-  plot::loss_curve(l.model.info, "XOR", dir.file("with.png"), plot::Format::png);
-  bp::ModelInfo loss_only;
-  loss_only.loss = l.model.info.loss;
+  plot::loss_curve(l.model.info.history, "XOR", dir.file("with.png"), plot::Format::png);
+  std::vector<bp::EpochRecord> loss_only;
+  for (const bp::EpochRecord& r : l.model.info.history) loss_only.push_back({r.epoch, r.loss});
   plot::loss_curve(loss_only, "XOR", dir.file("without.png"), plot::Format::png);
   Png with(dir.file("with.png")), without(dir.file("without.png"));
   ASSERT_TRUE(with.ok());
@@ -437,10 +435,9 @@ TEST(LossCurve, DrawsTheHistoryAndAnAccuracyPanelWhenRecorded) {
 
 TEST(LossCurve, EmptyHistoryIsAnErrorAndNoFileIsWritten) {
   TempDir dir;
-  ExpectError([&] { plot::loss_curve(bp::ModelInfo{}, "t", dir.file("l.png"), plot::Format::png); },
+  ExpectError([&] { plot::loss_curve({}, "t", dir.file("l.png"), plot::Format::png); },
               {"no loss history to plot"});
-  bp::ModelInfo unrecorded;
-  unrecorded.loss = {std::nan(""), std::nan("")};
+  std::vector<bp::EpochRecord> unrecorded = {{0, std::nan("")}, {1, std::nan("")}};
   ExpectError([&] { plot::loss_curve(unrecorded, "t", dir.file("l.png"), plot::Format::png); },
               {"no loss history to plot"});
   EXPECT_TRUE(dir.listing().empty());
@@ -449,13 +446,13 @@ TEST(LossCurve, EmptyHistoryIsAnErrorAndNoFileIsWritten) {
 TEST(LossCurve, UnwritablePathNamesPathAndReasonAndLeavesNoFile) {
   TempDir dir;
   const std::string missing = dir.file("no-such-dir/loss.png");
-  ExpectError([&] { plot::loss_curve(lesson_xor().model.info, "t", missing, plot::Format::png); },
+  ExpectError([&] { plot::loss_curve(lesson_xor().model.info.history, "t", missing, plot::Format::png); },
               {missing, "No such file or directory"});
   // A directory in the way of the file: nothing may be left beside it either.
   fs::create_directory(dir.file("taken.png"));
   ExpectError(
       [&] {
-        plot::loss_curve(lesson_xor().model.info, "t", dir.file("taken.png"), plot::Format::png);
+        plot::loss_curve(lesson_xor().model.info.history, "t", dir.file("taken.png"), plot::Format::png);
       },
       {dir.file("taken.png")});
   EXPECT_EQ(dir.listing(), std::vector<std::string>{"taken.png"});
@@ -464,7 +461,7 @@ TEST(LossCurve, UnwritablePathNamesPathAndReasonAndLeavesNoFile) {
 
 TEST(LossCurve, SvgAndPdfStartWithTheirMagic) {
   TempDir dir;
-  plot::loss_curve(lesson_xor().model.info, "XOR", dir.file("l.svg"), plot::Format::svg);
+  plot::loss_curve(lesson_xor().model.info.history, "XOR", dir.file("l.svg"), plot::Format::svg);
   plot::decision_boundary(lesson_xor().model, lesson_xor().data, dir.file("b.pdf"),
                           plot::Format::pdf);
   plot::neuron_maps(lesson_xor().model, lesson_xor().data, 0, dir.file("n.svg"), plot::Format::svg);
@@ -482,21 +479,22 @@ TEST(History, ReadsTrainHistoryCsvWithUnrecordedCells) {
   TempDir dir;
   std::ofstream(dir.file("h.csv")) << "epoch,loss,accuracy,val_loss,val_accuracy\n"
                                       "0,0.25,0.5,,\n1,0.125,0.75,,\n2,0.0625,1,,\n";
-  const bp::ModelInfo info = plot::read_history_csv(dir.file("h.csv"));
-  EXPECT_EQ(info.loss, (std::vector<double>{0.25, 0.125, 0.0625}));
-  EXPECT_EQ(info.accuracy, (std::vector<double>{0.5, 0.75, 1}));
-  ASSERT_EQ(info.val_loss.size(), 3u);
-  EXPECT_TRUE(std::isnan(info.val_loss[1]));
-  plot::loss_curve(info, "h", dir.file("h.png"), plot::Format::png);
+  const std::vector<bp::EpochRecord> history = bp::read_history_csv(dir.file("h.csv"));
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[2].epoch, 2);
+  EXPECT_EQ(history[1].loss, 0.125);
+  EXPECT_EQ(history[2].accuracy, 1);
+  EXPECT_TRUE(std::isnan(history[1].val_loss));
+  plot::loss_curve(history, "h", dir.file("h.png"), plot::Format::png);
   EXPECT_TRUE(Png(dir.file("h.png")).ok());
 
   std::ofstream(dir.file("gap.csv")) << "epoch,loss\n0,1\n2,0.5\n";
-  ExpectError([&] { plot::read_history_csv(dir.file("gap.csv")); },
+  ExpectError([&] { bp::read_history_csv(dir.file("gap.csv")); },
               {"gap.csv:3:1", "expected epoch 1"});
   std::ofstream(dir.file("bad.csv")) << "epoch,loss\n0,abc\n";
-  ExpectError([&] { plot::read_history_csv(dir.file("bad.csv")); }, {"bad.csv:2:2"});
+  ExpectError([&] { bp::read_history_csv(dir.file("bad.csv")); }, {"bad.csv:2:2"});
   std::ofstream(dir.file("noloss.csv")) << "epoch,accuracy\n0,1\n";
-  ExpectError([&] { plot::read_history_csv(dir.file("noloss.csv")); }, {"loss"});
+  ExpectError([&] { bp::read_history_csv(dir.file("noloss.csv")); }, {"loss"});
 }
 
 // ---- network diagram, all figures ---------------------------------------------------------------
@@ -591,10 +589,10 @@ TEST(Sweep, AnswersExercise93OneNeuronNeverSolvesXorFourAlways) {
 TEST(Sweep, BadOptionsAreUsageErrors) {
   plot::SweepOptions options;
   options.hidden_sizes = {2, 0};
-  ExpectError([&] { plot::run_sweep(bp::make_xor(), options); }, {"--hidden-sizes"});
+  ExpectError([&] { plot::run_sweep(bp::make_xor(), options); }, {"SweepOptions.hidden_sizes"});
   options.hidden_sizes = {2};
   options.seeds = 0;
-  ExpectError([&] { plot::run_sweep(bp::make_xor(), options); }, {"--seeds"});
+  ExpectError([&] { plot::run_sweep(bp::make_xor(), options); }, {"SweepOptions.seeds"});
 }
 
 // ---- computational graph ------------------------------------------------------------------------

@@ -13,32 +13,26 @@
 #include "backprop/data/split.h"
 #include "backprop/plot/figures.h"
 #include "backprop/plot/sweep.h"
+#include "backprop/model/fit.h"
 #include "backprop/train.h"
 
 namespace bp = backprop;
 
 namespace {
 
+// The lesson's experiment through the library's pipeline: 2-H-1 sigmoid, mse, full-batch
+// gradient descent, he_normal weights from seed 42. `data` comes back encoded for the model.
 bp::Model train_lesson(bp::Dataset& data, int hidden, double lr, int epochs) {
-  bp::encode_targets(data, bp::TargetEncoding::binary);
-  bp::Model model;
-  model.network = bp::Network<double>(
-      2, {{hidden, {bp::Activation::sigmoid}}, {1, {bp::Activation::sigmoid}}}, bp::Loss::mse);
-  bp::initialize(model.network, bp::Init::he_normal, 42);
-  bp::TrainOptions options;
-  options.epochs = epochs;
-  options.classification = true;
-  options.optimizer.lr = lr;
-  const bp::TrainResult result = bp::train(model.network, data.x, data.y, options);
-  for (const bp::EpochRecord& r : result.history) {
-    model.info.loss.push_back(r.loss);
-    model.info.accuracy.push_back(r.accuracy);
-    model.info.val_loss.push_back(r.val_loss);
-    model.info.val_accuracy.push_back(r.val_accuracy);
-  }
-  model.info.feature_names = data.feature_names;
-  model.info.class_names = data.class_names;
-  return model;
+  bp::FitOptions o = bp::default_fit_options(bp::DataSource::in_memory(data));
+  o.hidden = {hidden};
+  o.activation = {bp::Activation::sigmoid};
+  o.output_activation = bp::Activation::sigmoid;
+  o.loss = bp::Loss::mse;
+  o.training.epochs = epochs;
+  o.training.optimizer = bp::OptimizerOptions{bp::OptimizerKind::sgd, lr};
+  bp::FitResult result = bp::fit(o);
+  data = result.train_data;
+  return result.model;
 }
 
 }  // namespace
@@ -53,7 +47,7 @@ int main(int argc, char** argv) {
   try {
     bp::Dataset xor_data = bp::make_xor();
     const bp::Model xor_model = train_lesson(xor_data, 4, 2.0, 10000);
-    bp::plot::loss_curve(xor_model.info, "XOR training: 2-4-1 sigmoid, gradient descent lr 2",
+    bp::plot::loss_curve(xor_model.info.history, "XOR training: 2-4-1 sigmoid, gradient descent lr 2",
                          dir + "xor_loss.png", png);
     bp::plot::decision_boundary(xor_model, xor_data, dir + "xor_boundary.png", png);
     bp::plot::neuron_maps(xor_model, xor_data, 0, dir + "xor_neurons.png", png);

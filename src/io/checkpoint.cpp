@@ -46,10 +46,9 @@ std::string checkpoint_to_json(const TrainState& state, const std::string& finge
   for (std::size_t k = 0; k < state.optimizer_first.size(); ++k)
     doc["optimizer"].push_back(
         {{"first", flat(state.optimizer_first[k])}, {"second", flat(state.optimizer_second[k])}});
-  doc["history"] = {{"loss", numbers(state.history, &EpochRecord::loss)},
-                    {"accuracy", numbers(state.history, &EpochRecord::accuracy)},
-                    {"val_loss", numbers(state.history, &EpochRecord::val_loss)},
-                    {"val_accuracy", numbers(state.history, &EpochRecord::val_accuracy)}};
+  doc["history"] = Json::object();
+  for (const HistoryColumn& column : kHistoryColumns)
+    doc["history"][column.name] = numbers(state.history, column.field);
   Json early = {{"best", std::isfinite(state.best) ? Json(state.best) : Json(nullptr)},
                 {"best_epoch", state.best_epoch},
                 {"since_best", state.since_best}};
@@ -106,10 +105,10 @@ TrainState parse_checkpoint(const std::string& text, const std::string& source,
     for (std::size_t e = 0; e < n; ++e) {
       EpochRecord r;
       r.epoch = static_cast<int>(e);
-      r.loss = number_or_nan(h["loss"][e]);
-      r.accuracy = number_or_nan(h["accuracy"][e]);
-      r.val_loss = number_or_nan(h["val_loss"][e]);
-      r.val_accuracy = number_or_nan(h["val_accuracy"][e]);
+      for (const HistoryColumn& column : kHistoryColumns)  // older checkpoints lack test_*
+        r.*column.field = h.contains(column.name) && e < h[column.name].size()
+                              ? number_or_nan(h[column.name][e])
+                              : std::numeric_limits<double>::quiet_NaN();
       state.history.push_back(r);
     }
     const Json& early = doc.at("early_stopping");

@@ -48,6 +48,12 @@ std::string list_text(const Vector<double>& v) {
   return list_text(std::vector<double>(v.data(), v.data() + v.size()));
 }
 
+bool any_finite(const std::vector<double>& values) {
+  for (double v : values)
+    if (std::isfinite(v)) return true;
+  return false;
+}
+
 std::string names_text(const std::vector<std::string>& names) { return Json(names).dump(); }
 
 // The optional fields, each on its own line, after the layers.
@@ -60,10 +66,7 @@ std::string info_text(const ModelInfo& info) {
   if (info.input_mean.size() > 0)
     out += ",\n \"standardize\": {\"mean\": " + list_text(info.input_mean) +
            ", \"scale\": " + list_text(info.input_scale) + "}";
-  // Any list makes a history: loss may be empty while the others are not, and dropping them
-  // then would lose data on a save/load round trip. "loss" is always written with the others.
-  const bool has_history = !info.loss.empty() || !info.accuracy.empty() || !info.val_loss.empty() ||
-                           !info.val_accuracy.empty();
+  const bool has_history = !info.history.empty();
   if (!info.settings.empty() || has_history) {
     out += ",\n \"training\": {";
     std::string settings;
@@ -71,11 +74,16 @@ std::string info_text(const ModelInfo& info) {
       settings += (settings.empty() ? "" : ", ") + Json(name).dump() + ": " + value;
     out += "\"settings\": {" + settings + "}";
     if (has_history) {
-      out += ",\n  \"history\": {\"loss\": " + list_text(info.loss);
-      if (!info.accuracy.empty()) out += ",\n   \"accuracy\": " + list_text(info.accuracy);
-      if (!info.val_loss.empty()) out += ",\n   \"val_loss\": " + list_text(info.val_loss);
-      if (!info.val_accuracy.empty())
-        out += ",\n   \"val_accuracy\": " + list_text(info.val_accuracy);
+      // One list per figure; "loss" always, the others when any epoch recorded them.
+      out += ",\n  \"history\": {";
+      bool first = true;
+      for (const HistoryColumn& column : kHistoryColumns) {
+        std::vector<double> values;
+        for (const EpochRecord& r : info.history) values.push_back(r.*column.field);
+        if (column.name != std::string("loss") && !any_finite(values)) continue;
+        out += (first ? "\"" : ",\n   \"") + std::string(column.name) + "\": " + list_text(values);
+        first = false;
+      }
       out += "}";
     }
     out += "}";
@@ -211,13 +219,21 @@ class Reader {
           info.settings.emplace_back(item.key(), item.value().dump());
       if (auto h = it->find("history"); h != it->end() && h->is_object()) {
         const std::string at = "training.history.";
-        if (auto v = h->find("loss"); v != h->end()) info.loss = numbers(*v, at + "loss", true);
-        if (auto v = h->find("accuracy"); v != h->end())
-          info.accuracy = numbers(*v, at + "accuracy", true);
-        if (auto v = h->find("val_loss"); v != h->end())
-          info.val_loss = numbers(*v, at + "val_loss", true);
-        if (auto v = h->find("val_accuracy"); v != h->end())
-          info.val_accuracy = numbers(*v, at + "val_accuracy", true);
+        std::vector<std::vector<double>> columns;
+        std::size_t epochs = 0;
+        for (const HistoryColumn& column : kHistoryColumns) {
+          const auto v = h->find(column.name);
+          columns.push_back(v == h->end() ? std::vector<double>{}
+                                          : numbers(*v, at + column.name, true));
+          epochs = std::max(epochs, columns.back().size());
+        }
+        info.history.resize(epochs);
+        for (std::size_t e = 0; e < epochs; ++e) {
+          info.history[e].epoch = static_cast<int>(e);
+          for (std::size_t k = 0; k < columns.size(); ++k)
+            info.history[e].*kHistoryColumns[k].field =
+                e < columns[k].size() ? columns[k][e] : std::numeric_limits<double>::quiet_NaN();
+        }
       }
     }
     return info;

@@ -16,18 +16,18 @@ namespace backprop {
 
 void SweepOptions::validate() const {
   if (hidden_sizes.empty())
-    throw usage_error("--hidden-sizes: give at least one size, like 1,2,4,8");
+    throw option_error("SweepOptions.hidden_sizes", "give at least one size, like 1,2,4,8");
   for (int h : hidden_sizes)
     if (h <= 0 || h > 100000)
-      throw usage_error("--hidden-sizes: expected positive sizes like 1,2,4,8, found " +
+      throw option_error("SweepOptions.hidden_sizes", "expected positive sizes like 1,2,4,8, found " +
                         std::to_string(h));
   if (seeds < 1 || seeds > 10000)
-    throw usage_error("--seeds: expected between 1 and 10000 runs per size, found " +
+    throw option_error("SweepOptions.seeds", "expected between 1 and 10000 runs per size, found " +
                       std::to_string(seeds));
   if (epochs < 1)
-    throw usage_error("--epochs: expected a positive number, found " + std::to_string(epochs));
+    throw option_error("SweepOptions.epochs", "expected a positive number, found " + std::to_string(epochs));
   if (!(lr > 0) || !std::isfinite(lr))
-    throw usage_error("--lr: expected a positive learning rate, found " + fmt::format("{}", lr));
+    throw option_error("SweepOptions.lr", "expected a positive learning rate, found " + fmt::format("{}", lr));
 }
 
 namespace {

@@ -44,7 +44,7 @@ inline const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 // Fashion-MNIST's training (60000) or test (10000) set from `dir`: the files
 // {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]. Errors name the file that is missing or bad
-// (and suggest installing dataset-fashion-mnist or passing --data-dir).
+// (and suggest installing dataset-fashion-mnist or giving the directory of its files).
 LabelledImages load_fashion_mnist(const std::string& dir, bool train);
 
 // The class names of Fashion-MNIST, class 0 to 9.

@@ -11,7 +11,8 @@
 //   "features": [names of the input columns], "target": "label column", "classes": [class names],
 //   "targets": [numeric target columns], "standardize": {"mean": [...], "scale": [...]} (applied
 //   as (x − mean) / scale before the first layer), "training": {"settings": {...},
-//   "history": {"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...]}}.
+//   "history": {"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...],
+//   "test_loss": [...], "test_accuracy": [...]}} (one entry per epoch, null where not recorded).
 //   Numbers are written in the shortest form that reads back to the same double, so a
 // save/load round trip is bit-exact. Readers ignore fields they do not know. Loading checks
 // everything (the JSON syntax with line and column, the format name and version, shapes chaining
@@ -24,27 +25,10 @@
 #include <vector>
 
 #include "backprop/io/files.h"
+#include "backprop/model/model.h"
 #include "backprop/network.h"
 
 namespace backprop {
-
-// Everything a model file holds besides the network.
-struct ModelInfo {
-  std::vector<std::string> feature_names;  // input columns, in the network's input order
-  std::string target_column;               // class-label column ("" for numeric targets)
-  std::vector<std::string> class_names;    // class k of the outputs
-  std::vector<std::string> target_names;   // numeric target columns
-  Vector<double> input_mean, input_scale;  // standardisation (empty: none)
-  // Training settings as (name, JSON value text) pairs, e.g. ("optimizer", "\"adam\"").
-  std::vector<std::pair<std::string, std::string>> settings;
-  // Per-epoch history (NaN where a figure was not recorded; written as null).
-  std::vector<double> loss, accuracy, val_loss, val_accuracy;
-};
-
-struct Model {
-  Network<double> network;
-  ModelInfo info;
-};
 
 // The model as version-1 JSON text.
 std::string model_to_json(const Model& model);

@@ -27,7 +27,7 @@ struct SweepOptions {
   double lr = 2.0;
   Activation activation = Activation::sigmoid;  // hidden layer; the output is always sigmoid
 
-  // Throws a usage Error naming the flag for an empty or non-positive size list, seeds < 1,
+  // Throws an option_error naming the field for an empty or non-positive size list, seeds < 1,
   // epochs < 1 or a learning rate that is not positive and finite.
   void validate() const;
 };

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "backprop/data/dataset.h"
-#include "backprop/io/model_file.h"
+#include "backprop/model/model.h"
 
 namespace backprop::plot {
 
@@ -46,8 +46,8 @@ struct FigureOptions {
 // Loss per epoch on a log-scale y axis (training, and validation when recorded), accuracy in a
 // second panel when recorded. Epochs are counted from 0, as the lesson's loss_history. NaN
 // entries are gaps. Throws "no loss history to plot" when no epoch has a loss.
-void loss_curve(const ModelInfo& history, const std::string& title, const std::string& path,
-                Format format);
+void loss_curve(const std::vector<EpochRecord>& history, const std::string& title,
+                const std::string& path, Format format);
 
 // 2-D inputs only: the network's decision over a grid covering the data with a margin (50 % of
 // the span for a handful of points, so XOR gets the lesson's −0.5..1.5; 10 % for more), the class
@@ -77,9 +77,5 @@ std::vector<std::string> write_training_figures(const Model& model, const Datase
                                                 const std::string& dir, Format format,
                                                 std::size_t layer = 0);
 
-// A training history from a CSV file with the header epoch,loss,accuracy,val_loss,val_accuracy
-// (loss required, the others optional; an empty cell is "not recorded" and becomes NaN): the
-// format `backprop train --history` writes. Epochs must be 0, 1, 2, ... in order.
-ModelInfo read_history_csv(const std::string& path);
 
 }  // namespace backprop::plot

@@ -1,0 +1,64 @@
+#include "flag_names.h"
+
+#include <utility>
+#include <vector>
+
+namespace backprop::cli {
+namespace {
+
+// Longest field names first, so that a field that prefixes another is not replaced inside it.
+const std::vector<std::pair<std::string, std::string>>& table() {
+  static const std::vector<std::pair<std::string, std::string>> fields = {
+      {"FitOptions.validation_fraction", "--validation-fraction"},
+      {"FitOptions.validation_data", "--validation-data"},
+      {"FitOptions.checkpoint_path", "--checkpoint"},
+      {"FitOptions.test_fraction", "--test-fraction"},
+      {"FitOptions.resume_path", "--resume"},
+      {"FitOptions.test_data", "--test-data"},
+      {"FitOptions.precision", "--precision"},
+      {"FitOptions.threads", "--threads"},
+      {"FitOptions.hidden", "--hidden"},
+      {"FitOptions.data", "--dataset or --data"},
+      {"TrainOptions.checkpoint_every", "--checkpoint-every"},
+      {"TrainOptions.batch_size", "--batch-size"},
+      {"TrainOptions.patience", "--patience"},
+      {"TrainOptions.epochs", "--epochs"},
+      {"OptimizerOptions.weight_decay", "--weight-decay"},
+      {"OptimizerOptions.momentum", "--momentum"},
+      {"OptimizerOptions.epsilon", "--adam-epsilon"},
+      {"OptimizerOptions.beta1", "--beta1"},
+      {"OptimizerOptions.beta2", "--beta2"},
+      {"OptimizerOptions.lr", "--lr"},
+      {"DataSource.generator", "--dataset"},
+      {"DataSource.targets", "--targets"},
+      {"DataSource.target", "--target"},
+      {"DataSource.n", "--n"},
+      {"SweepOptions.hidden_sizes", "--hidden-sizes"},
+      {"SweepOptions.seeds", "--seeds"},
+      {"SweepOptions.epochs", "--epochs"},
+      {"SweepOptions.lr", "--lr"},
+      {"target", "--target"},
+  };
+  return fields;
+}
+
+}  // namespace
+
+std::string flag_for_field(const std::string& field) {
+  for (const auto& [name, flag] : table())
+    if (name == field) return flag;
+  return field;
+}
+
+std::string with_flag_names(const std::string& message) {
+  std::string out = message;
+  for (const auto& [name, flag] : table()) {
+    if (name.find('.') == std::string::npos) continue;  // bare names only as a whole field
+    for (std::size_t at = out.find(name); at != std::string::npos;
+         at = out.find(name, at + flag.size()))
+      out.replace(at, name.size(), flag);
+  }
+  return out;
+}
+
+}  // namespace backprop::cli

@@ -1,0 +1,561 @@
+// fit.cpp — the training pipeline: data → encoding → splits → scaling → network → training →
+// model bundle. Each step is one function below, called in that order by fit().
+#include "backprop/model/fit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <set>
+
+#include "backprop/data/csv_dataset.h"
+#include "backprop/data/generators.h"
+#include "backprop/data/scaling.h"
+#include "backprop/data/split.h"
+#include "backprop/error.h"
+#include "backprop/io/checkpoint.h"
+#include "backprop/io/files.h"
+
+namespace backprop {
+
+// ---- data sources -------------------------------------------------------------------------------
+
+DataSource DataSource::generated(const std::string& name, int n, double noise,
+                                 std::uint32_t seed) {
+  DataSource s;
+  s.kind = Kind::generator;
+  s.generator = name;
+  s.n = n;
+  s.noise = noise;
+  s.data_seed = seed;
+  return s;
+}
+
+DataSource DataSource::csv_classes(const std::string& path, const std::string& target_column) {
+  DataSource s;
+  s.kind = Kind::csv;
+  s.path = path;
+  s.target = target_column;
+  return s;
+}
+
+DataSource DataSource::csv_numeric(const std::string& path,
+                                   std::vector<std::string> target_columns) {
+  DataSource s;
+  s.kind = Kind::csv;
+  s.path = path;
+  s.targets = std::move(target_columns);
+  return s;
+}
+
+DataSource DataSource::fashion_mnist(const std::string& directory) {
+  DataSource s;
+  s.kind = Kind::fashion_mnist;
+  s.path = directory;
+  return s;
+}
+
+DataSource DataSource::in_memory(Dataset dataset) {
+  DataSource s;
+  s.kind = Kind::in_memory;
+  s.dataset = std::move(dataset);
+  return s;
+}
+
+std::string DataSource::describe() const {
+  switch (kind) {
+    case Kind::none:
+      return "no data";
+    case Kind::generator:
+      return generator;
+    case Kind::csv:
+      return path;
+    case Kind::fashion_mnist:
+      return "fashion-mnist";
+    case Kind::in_memory:
+      return dataset.source.empty() ? "in-memory data" : dataset.source;
+  }
+  return "?";
+}
+
+std::vector<std::string> builtin_dataset_names() {
+  std::vector<std::string> names = dataset_names();
+  names.push_back("fashion-mnist");
+  return names;
+}
+
+DataSource builtin_dataset(const std::string& name, int n, double noise, std::uint32_t seed) {
+  if (name == "fashion-mnist") {
+    if (n > 0 || noise >= 0)
+      throw option_error("DataSource.n", "fashion-mnist has fixed samples and no noise");
+    return DataSource::fashion_mnist();
+  }
+  const std::vector<std::string> names = dataset_names();
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw option_error("DataSource.generator",
+                       fmt::format("unknown data set '{}' (data sets: {})", name,
+                                   fmt::join(builtin_dataset_names(), ", ")));
+  return DataSource::generated(name, n, noise, seed);
+}
+
+std::string to_string(Precision precision) {
+  return precision == Precision::float32 ? "float" : "double";
+}
+
+Precision precision_from_string(const std::string& name) {
+  if (name == "float" || name == "float32") return Precision::float32;
+  if (name == "double" || name == "float64") return Precision::float64;
+  throw option_error("FitOptions.precision", "expected double or float, found '" + name + "'");
+}
+
+// ---- options ------------------------------------------------------------------------------------
+
+FitOptions default_fit_options(const DataSource& data) {
+  FitOptions o;
+  o.data = data;
+  if (data.kind == DataSource::Kind::fashion_mnist) {
+    o.hidden = {256, 128};
+    o.training.epochs = 15;
+    o.training.batch_size = 128;
+    o.training.optimizer.lr = 1e-3;
+    o.precision = Precision::float32;
+  }
+  return o;
+}
+
+void FitOptions::validate() const {
+  if (!data.given()) throw option_error("FitOptions.data", "give the training data");
+  const auto fraction = [](const char* field, double f) {
+    if (!(f >= 0 && f < 1))
+      throw option_error(field, fmt::format("expected a fraction in [0, 1), found {}", f));
+  };
+  fraction("FitOptions.test_fraction", test_fraction);
+  fraction("FitOptions.validation_fraction", validation_fraction);
+  if (test_fraction > 0 && test_data.given())
+    throw option_error("FitOptions.test_fraction", "give either FitOptions.test_data or FitOptions.test_fraction");
+  if (validation_fraction > 0 && validation_data.given())
+    throw option_error("FitOptions.validation_fraction",
+                       "give either FitOptions.validation_data or FitOptions.validation_fraction");
+  for (const DataSource* s : {&test_data, &validation_data})
+    if (s->given() && s->kind != data.kind)
+      throw option_error(s == &test_data ? "FitOptions.test_data" : "FitOptions.validation_data",
+                         "must be the same kind of source as the training data (" +
+                             data.describe() + ")");
+  for (int units : hidden)
+    if (units <= 0 || units > 1000000)
+      throw option_error("FitOptions.hidden",
+                         "expected positive hidden layer sizes, found " + std::to_string(units));
+  if (threads < 0)
+    throw option_error("FitOptions.threads",
+                       "expected a positive number (or 0: choose), found " +
+                           std::to_string(threads));
+  if (training.checkpoint_every > 0 && checkpoint_path.empty())
+    throw option_error("TrainOptions.checkpoint_every", "also give FitOptions.checkpoint_path");
+  training.validate();
+}
+
+// ---- the pipeline's steps -----------------------------------------------------------------------
+
+namespace {
+
+Dataset load(const DataSource& source, const DataSource& columns_from,
+             const std::vector<std::string>& classes, bool train) {
+  switch (source.kind) {
+    case DataSource::Kind::generator:
+      return make_dataset(source.generator, source.n, source.noise, source.data_seed);
+    case DataSource::Kind::csv: {
+      CsvDatasetOptions csv;
+      csv.target = columns_from.target;
+      csv.targets = columns_from.targets;
+      csv.features = columns_from.features;
+      if (!csv.target.empty()) csv.class_names = classes;
+      if (csv.target.empty() == csv.targets.empty())
+        throw option_error("DataSource.target",
+                           source.path + ": give a class-label column (DataSource.target) or numeric "
+                                         "target columns (DataSource.targets), exactly one");
+      return load_csv_dataset(source.path, csv);
+    }
+    case DataSource::Kind::fashion_mnist: {
+      LabelledImages images = load_fashion_mnist(source.path, train);
+      Dataset d;
+      d.source = images.source;
+      d.x = images.x.cast<double>();
+      images.x.resize(0, 0);  // the float copy is no longer needed
+      for (std::size_t i = 0; i < static_cast<std::size_t>(d.x.rows()); ++i)
+        d.feature_names.push_back("pixel" + std::to_string(i));
+      d.labels = std::move(images.labels);
+      d.class_names = std::move(images.class_names);
+      return d;
+    }
+    case DataSource::Kind::in_memory:
+      return source.dataset;
+    case DataSource::Kind::none:
+      break;
+  }
+  throw option_error("FitOptions.data", "give the training data");
+}
+
+// The output layer and loss: the starting model's, the options', or inferred from the targets.
+struct OutputChoice {
+  ActivationSpec activation;
+  Loss loss = Loss::mse;
+  bool binary = false;  // two classes as one 0/1 output
+};
+
+OutputChoice choose_output(const FitOptions& o, const Dataset& data) {
+  OutputChoice c;
+  const bool classes = data.is_classification();
+  if (o.init_model) {
+    const Network<double>& net = o.init_model->network;
+    c.activation = net.layers().back().activation;
+    c.loss = net.loss();
+  } else {
+    c.activation.alpha = o.activation.alpha;
+    if (o.output_activation)
+      c.activation.kind = *o.output_activation;
+    else if (o.loss == Loss::bce)
+      c.activation.kind = Activation::sigmoid;
+    else if (o.loss == Loss::cross_entropy)
+      c.activation.kind = Activation::softmax;
+    else if (classes)
+      c.activation.kind = data.class_names.size() == 2 ? Activation::sigmoid : Activation::softmax;
+    else
+      c.activation.kind = Activation::linear;
+    if (o.loss)
+      c.loss = *o.loss;
+    else if (classes && c.activation.kind == Activation::softmax)
+      c.loss = Loss::cross_entropy;
+    else if (classes && c.activation.kind == Activation::sigmoid)
+      c.loss = Loss::bce;
+    check_loss_pairing(c.loss, c.activation.kind);
+  }
+  c.binary = classes && c.activation.kind != Activation::softmax &&
+             data.class_names.size() == 2 &&
+             (!o.init_model || o.init_model->network.outputs() == 1);
+  return c;
+}
+
+// The training, validation and test sets, encoded for the output; test split off first.
+struct Splits {
+  Dataset train, validation, test;
+  bool has_validation = false, has_test = false;
+};
+
+Splits make_splits(const FitOptions& o, const DataSource& source, Dataset all,
+                   const OutputChoice& out) {
+  const auto encode = [&](Dataset& d) {
+    if (d.is_classification())
+      encode_targets(d, out.binary ? TargetEncoding::binary : TargetEncoding::one_hot);
+  };
+  encode(all);
+  Splits s;
+  s.train = std::move(all);
+  const std::vector<std::string>& classes = s.train.class_names;
+  if (o.test_fraction > 0) {
+    std::tie(s.train, s.test) = split(s.train, o.test_fraction, o.training.seed);
+    s.has_test = true;
+  } else if (o.test_data.given()) {
+    s.test = load(o.test_data, source, classes, false);
+    s.has_test = true;
+  } else if (source.kind == DataSource::Kind::fashion_mnist) {
+    s.test = load(source, source, classes, false);  // its own t10k files
+    s.has_test = true;
+  }
+  if (o.validation_fraction > 0) {
+    std::tie(s.train, s.validation) = split(s.train, o.validation_fraction, o.training.seed + 1);
+    s.has_validation = true;
+  } else if (o.validation_data.given()) {
+    s.validation = load(o.validation_data, source, classes, false);
+    s.has_validation = true;
+  }
+  for (Dataset* d : {&s.test, &s.validation}) {
+    if (d->x.cols() == 0) continue;
+    if (d->class_names != s.train.class_names)
+      throw Error(d->source + ": its classes differ from the training data's");
+    if (d->x.rows() != s.train.x.rows())
+      throw Error(fmt::format("{}: {} input columns, the training data has {}", d->source,
+                              d->x.rows(), s.train.x.rows()));
+    encode(*d);
+  }
+  return s;
+}
+
+// The network: the starting model's, or built and initialised from the options.
+Network<double> make_network(const FitOptions& o, const Dataset& train, const OutputChoice& out) {
+  if (o.init_model) {
+    const Network<double>& net = o.init_model->network;
+    if (net.inputs() != train.x.rows())
+      throw Error(fmt::format("{}: the data has {} input columns, the model {} expects {}",
+                              train.source, train.x.rows(), o.init_model_name, net.inputs()));
+    if (net.outputs() != train.y.rows())
+      throw Error(fmt::format("{}: the data has {} target rows, the model {} has {} outputs",
+                              train.source, train.y.rows(), o.init_model_name, net.outputs()));
+    return net;
+  }
+  std::vector<LayerSpec> specs;
+  for (int units : o.hidden) specs.push_back({units, o.activation});
+  specs.push_back({static_cast<int>(train.y.rows()), out.activation});
+  Network<double> net(static_cast<int>(train.x.rows()), specs, out.loss);
+  initialize(net, o.weight_init, o.training.seed);
+  return net;
+}
+
+// Settings that train garbage without failing, said before the first epoch.
+std::vector<std::string> warnings_for(const FitOptions& o, const Splits& s,
+                                      const OutputChoice& out, const std::vector<std::string>&
+                                                                   labels_seen) {
+  std::vector<std::string> w;
+  const Dataset& d = s.train;
+  if (d.is_classification()) {
+    const std::size_t k = d.class_names.size();
+    bool numeric = true, integral = true;
+    for (const std::string& c : labels_seen) {
+      char* end = nullptr;
+      const double v = std::strtod(c.c_str(), &end);
+      numeric = numeric && end != c.c_str() && *end == '\0';
+      integral = integral && numeric && v == std::floor(v);
+    }
+    const std::size_t n = d.size() + s.validation.size() + s.test.size();
+    if ((numeric && !integral) || (k >= 10 && 4 * k >= n))
+      w.push_back(fmt::format(
+          "the class-label column '{}' has {} distinct values among {} samples{}: is it a "
+          "numeric target? (DataSource.targets trains a regression on numeric columns)",
+          o.data.target.empty() ? "label" : o.data.target, k, n,
+          numeric && !integral ? ", and they are not whole numbers" : ""));
+  }
+  if (o.training.patience > 0 && !s.has_validation)
+    w.push_back(
+        "early stopping (patience) watches the training loss: there is no validation data; "
+        "hold some out (FitOptions.validation_fraction) to stop on unseen data");
+  if (out.activation.kind == Activation::softmax && out.loss == Loss::mse)
+    w.push_back("softmax with mse trains badly; cross_entropy is the usual loss for a softmax output");
+  if ((out.activation.kind == Activation::sigmoid || out.activation.kind == Activation::softmax) &&
+      d.y.size() > 0 && (d.y.minCoeff() < 0 || d.y.maxCoeff() > 1))
+    w.push_back("the targets leave [0, 1] but the output activation is " +
+                to_string(out.activation.kind) + ", whose values cannot reach them");
+  return w;
+}
+
+// Every setting that shapes the result: a checkpoint is resumed only under the same ones.
+std::string fingerprint(const FitOptions& o, const Network<double>& net) {
+  std::string arch = std::to_string(net.inputs());
+  for (const auto& l : net.layers())
+    arch += "-" + std::to_string(l.units()) + ":" + to_string(l.activation.kind);
+  const DataSource& d = o.data;
+  const OptimizerOptions& opt = o.training.optimizer;
+  return fmt::format(
+      "net={} loss={} data={} n={} noise={} data_seed={} target={} targets={} features={} "
+      "test={}/{} validation={}/{} standardize={} optimizer={} lr={} momentum={} nesterov={} "
+      "beta1={} beta2={} epsilon={} weight_decay={} batch={} shuffle={} seed={} precision={} "
+      "patience={}",
+      arch, to_string(net.loss()), d.describe(), d.n, d.noise, d.data_seed, d.target,
+      fmt::join(d.targets, ","), fmt::join(d.features, ","), o.test_data.describe(),
+      o.test_fraction, o.validation_data.describe(), o.validation_fraction, o.standardize,
+      to_string(opt.kind), opt.lr, opt.momentum, opt.nesterov, opt.beta1, opt.beta2, opt.epsilon,
+      opt.weight_decay, o.training.batch_size, o.training.shuffle, o.training.seed,
+      to_string(o.precision), o.training.patience);
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// How the model was made, for its file's "training.settings".
+std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o,
+                                                             const FitResult& r) {
+  std::vector<std::pair<std::string, std::string>> s;
+  const auto set = [&](const std::string& name, const std::string& json) {
+    s.emplace_back(name, json);
+  };
+  const OptimizerOptions& opt = o.training.optimizer;
+  set("data", json_string(o.data.describe()));
+  set("samples", std::to_string(r.setup.train_samples));
+  if (o.init_model) set("init_model", json_string(o.init_model_name));
+  if (!o.init_model) set("hidden_activation", json_string(to_string(o.activation.kind)));
+  set("optimizer", json_string(to_string(opt.kind)));
+  set("lr", fmt::format("{}", opt.lr));
+  if (opt.kind == OptimizerKind::momentum) {
+    set("momentum", fmt::format("{}", opt.momentum));
+    set("nesterov", opt.nesterov ? "true" : "false");
+  }
+  if (opt.kind == OptimizerKind::adam) {
+    set("beta1", fmt::format("{}", opt.beta1));
+    set("beta2", fmt::format("{}", opt.beta2));
+    set("epsilon", fmt::format("{}", opt.epsilon));
+  }
+  if (opt.weight_decay > 0) set("weight_decay", fmt::format("{}", opt.weight_decay));
+  set("epochs", std::to_string(o.training.epochs));
+  set("epochs_run", std::to_string(r.training.history.size()));
+  if (o.training.patience > 0) {
+    set("patience", std::to_string(o.training.patience));
+    set("best_epoch", std::to_string(r.training.best_epoch));
+  }
+  set("batch_size", std::to_string(o.training.batch_size));
+  set("shuffle", o.training.shuffle ? "true" : "false");
+  set("seed", std::to_string(o.training.seed));
+  if (!o.init_model) set("weight_init", json_string(to_string(o.weight_init)));
+  set("precision", json_string(to_string(o.precision)));
+  set("standardize", r.model.is_standardized() ? "true" : "false");
+  set("seconds", fmt::format("{:.3f}", r.seconds));
+  return s;
+}
+
+// Trains a copy of `network` in precision S, the test set evaluated after every epoch (outside
+// the timed loop), and returns the result with the network back in double.
+template <typename S>
+TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptions& options,
+                     const EpochCallback& on_epoch, double& seconds) {
+  Network<S> net = network.cast<S>();
+  Matrix<S> x = s.train.x.cast<S>(), y = s.train.y.cast<S>();
+  Matrix<S> xv, yv, xt, yt;
+  if (s.has_validation) xv = s.validation.x.cast<S>(), yv = s.validation.y.cast<S>();
+  if (s.has_test) xt = s.test.x.cast<S>(), yt = s.test.y.cast<S>();
+  const bool classify = s.train.is_classification();
+  Network<S> tester;
+  auto started = std::chrono::steady_clock::now();
+  seconds = 0;
+  const EpochCallback with_test = [&](const EpochRecord& record) {
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    EpochRecord r = record;
+    if (s.has_test) {
+      tester = net;
+      const Matrix<S>& a = tester.forward(xt);
+      r.test_loss = tester.loss_value(yt);
+      if (classify) r.test_accuracy = accuracy(a, yt);
+    }
+    const bool go_on = !on_epoch || on_epoch(r);
+    started = std::chrono::steady_clock::now();
+    return go_on;
+  };
+  TrainOptions t = options;
+  t.classification = classify;
+  TrainResult result = train(net, x, y, t, s.has_validation ? &xv : nullptr,
+                             s.has_validation ? &yv : nullptr, with_test);
+  network = net.template cast<double>();
+  return result;
+}
+
+}  // namespace
+
+// ---- fit ------------------------------------------------------------------------------------------
+
+Dataset read_data(const DataSource& source, const std::vector<std::string>& class_names,
+                  bool training_part) {
+  return load(source, source, class_names, training_part);
+}
+
+const EpochRecord* FitResult::kept_epoch() const {
+  if (training.history.empty()) return nullptr;
+  if (training.best_epoch >= 0 && !training.interrupted)
+    for (const EpochRecord& r : training.history)
+      if (r.epoch == training.best_epoch) return &r;
+  return &training.history.back();
+}
+
+FitResult fit(const FitOptions& o) {
+  o.validate();
+  FitResult result;
+  const std::vector<std::string> start_classes =
+      o.init_model ? o.init_model->info.class_names : std::vector<std::string>{};
+  DataSource source = o.data;
+  if (source.kind == DataSource::Kind::csv && o.init_model && source.features.empty())
+    source.features = o.init_model->info.feature_names;  // the columns it was trained on
+  Dataset all = load(source, source, start_classes, true);
+  const std::vector<std::string> labels_seen = all.class_names;
+  const OutputChoice out = choose_output(o, all);
+  Splits s = make_splits(o, source, std::move(all), out);
+
+  // Input scaling: fitted on the training split only, or the starting model's.
+  Standardizer scaler;
+  if (o.init_model && o.init_model->is_standardized())
+    scaler = {o.init_model->info.input_mean, o.init_model->info.input_scale};
+  else if (o.standardize)
+    scaler = Standardizer::fit(s.train.x);
+  result.train_data = s.train;  // raw, for figures and diagnostics
+  if (!scaler.empty())
+    for (Dataset* d : {&s.train, &s.test, &s.validation})
+      if (d->x.cols() > 0) scaler.apply(d->x);
+
+  Network<double> net = make_network(o, s.train, out);
+  result.warnings = warnings_for(o, s, out, labels_seen);
+  if (o.on_warning)
+    for (const std::string& w : result.warnings) o.on_warning(w);
+
+  TrainOptions t = o.training;
+  t.stop_requested = o.stop_requested;
+  const std::string print = fingerprint(o, net);
+  TrainState resume_state;
+  FitSetup& setup = result.setup;
+  if (!o.resume_path.empty()) {
+    std::string saved;
+    resume_state = parse_checkpoint(read_file(o.resume_path), o.resume_path, &saved);
+    if (saved != print)
+      throw option_error("FitOptions.resume_path",
+                         o.resume_path + " was made with other settings; resume with the same "
+                                         "settings.\n  checkpoint: " +
+                             saved + "\n  this run:   " + print);
+    if (resume_state.epochs_done >= t.epochs)
+      throw option_error("FitOptions.resume_path",
+                         fmt::format("{} has already done {} epochs; the run has {}",
+                                     o.resume_path, resume_state.epochs_done, t.epochs));
+    t.resume = &resume_state;
+    setup.resumed_after_epoch = resume_state.epochs_done - 1;
+  }
+  if (!o.checkpoint_path.empty())
+    t.on_checkpoint = [&](const TrainState& state) {
+      write_file_atomically(o.checkpoint_path, checkpoint_to_json(state, print));
+    };
+
+  long widest = 0;
+  for (const auto& layer : net.layers()) widest = std::max(widest, static_cast<long>(layer.W.size()));
+  const long batch = t.batch_size > 0 ? t.batch_size : static_cast<long>(s.train.size());
+  setup.data = o.data.describe();
+  setup.train_samples = s.train.size();
+  setup.validation_samples = s.has_validation ? s.validation.size() : 0;
+  setup.test_samples = s.has_test ? s.test.size() : 0;
+  setup.architecture = std::to_string(net.inputs());
+  for (const auto& l : net.layers()) setup.architecture += "-" + std::to_string(l.units());
+  setup.loss = net.loss();
+  setup.classification = s.train.is_classification();
+  setup.threads = choose_threads(o.threads, widest, batch);
+  if (o.on_start) o.on_start(setup);
+
+  result.training = o.precision == Precision::float32
+                        ? train_in<float>(net, s, t, o.on_epoch, result.seconds)
+                        : train_in<double>(net, s, t, o.on_epoch, result.seconds);
+
+  // The bundle: network, names, scaling, settings, history.
+  Model& model = result.model;
+  model.network = std::move(net);
+  ModelInfo& info = model.info;
+  info.feature_names = s.train.feature_names;
+  if (s.train.is_classification()) {
+    info.target_column = o.data.kind == DataSource::Kind::csv ? o.data.target : "label";
+    info.class_names = s.train.class_names;
+  } else {
+    info.target_names = s.train.target_names;
+  }
+  if (!scaler.empty()) info.input_mean = scaler.mean, info.input_scale = scaler.scale;
+  info.history = result.training.history;
+  info.settings = settings_of(o, result);
+
+  if (s.has_test && !result.training.history.empty())
+    result.test = evaluate_prepared(model.network, s.test);
+  if (o.diagnose && !result.training.history.empty()) {
+    Network<double> copy = model.network;
+    result.diagnostics = diagnose(copy, s.train.x, s.train.y);
+  }
+  return result;
+}
+
+}  // namespace backprop

@@ -1,0 +1,134 @@
+// model.cpp — using a trained model on raw data: scaling, prediction, evaluation.
+#include "backprop/model/model.h"
+
+#include <string>
+
+#include "backprop/data/csv_dataset.h"
+#include "backprop/data/scaling.h"
+#include "backprop/error.h"
+
+namespace backprop {
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out;
+}
+
+// TODO(merge): the library's predicted_classes (train.h) replaces this.
+std::vector<int> predicted_classes(const Matrix<double>& a) {
+  std::vector<int> out(static_cast<std::size_t>(a.cols()));
+  for (Eigen::Index j = 0; j < a.cols(); ++j) {
+    Eigen::Index k = 0;
+    if (a.rows() == 1) k = a(0, j) > 0.5;
+    else a.col(j).maxCoeff(&k);
+    out[static_cast<std::size_t>(j)] = static_cast<int>(k);
+  }
+  return out;
+}
+
+}  // namespace
+
+Matrix<double> Model::prepare(Matrix<double> x) const {
+  if (x.rows() != network.inputs())
+    throw Error("the data has " + std::to_string(x.rows()) + " input values per sample, the model " +
+                "expects " + std::to_string(network.inputs()) +
+                (info.feature_names.empty() ? "" : " (" + joined(info.feature_names) + ")"));
+  if (is_standardized()) Standardizer{info.input_mean, info.input_scale}.apply(x);
+  return x;
+}
+
+Matrix<double> Model::predict(const Matrix<double>& x) const {
+  if (x.cols() == 0) return Matrix<double>(network.outputs(), 0);
+  Network<double> net = network;  // forward() fills caches; the model itself stays untouched
+  return net.forward(prepare(x));
+}
+
+Matrix<double> Model::predict_proba(const Matrix<double>& x) const {
+  if (!is_classifier())
+    throw usage_error("predict_proba: the model has numeric targets, not classes; use predict");
+  const Matrix<double> a = predict(x);
+  if (a.rows() != 1) return a;
+  Matrix<double> p(2, a.cols());  // one sigmoid output p: P(class 0) = 1 − p, P(class 1) = p
+  p.row(0) = (1.0 - a.row(0).array()).matrix();
+  p.row(1) = a.row(0);
+  return p;
+}
+
+std::vector<int> Model::predict_classes(const Matrix<double>& x) const {
+  if (!is_classifier())
+    throw usage_error("predict_classes: the model has numeric targets, not classes; use predict");
+  return predicted_classes(predict(x));
+}
+
+void Model::encode_for(Dataset& d) const {
+  if (!d.is_classification()) return;
+  encode_targets(d, network.outputs() == 1 ? TargetEncoding::binary : TargetEncoding::one_hot);
+}
+
+Evaluation Model::evaluate(const Dataset& data) const {
+  Dataset prepared = data;
+  prepared.x = prepare(data.x);
+  return evaluate_prepared(network, prepared);
+}
+
+Evaluation evaluate_prepared(const Network<double>& network, const Dataset& data) {
+  if (data.y.rows() != network.outputs() || data.y.cols() != data.x.cols())
+    throw Error(data.source + ": targets of shape " + std::to_string(data.y.rows()) + "x" +
+                std::to_string(data.y.cols()) + " for " + std::to_string(data.x.cols()) +
+                " samples; the model has " + std::to_string(network.outputs()) + " outputs");
+  Network<double> net = network;  // forward() fills caches; the model itself stays untouched
+  const Matrix<double>& a = net.forward(data.x);
+  Evaluation e;
+  e.loss = net.loss_value(data.y);
+  e.samples = data.size();
+  if (!data.is_classification()) return e;
+  e.class_names = data.class_names;
+  e.accuracy = accuracy(a, data.y);
+  const std::size_t k = data.class_names.size();
+  e.confusion.assign(k, std::vector<long>(k, 0));
+  const std::vector<int> predicted = predicted_classes(a);
+  for (std::size_t j = 0; j < data.labels.size(); ++j)
+    ++e.confusion[static_cast<std::size_t>(data.labels[j])][static_cast<std::size_t>(predicted[j])];
+  return e;
+}
+
+Matrix<double> read_model_inputs(const Model& model, const std::string& path) {
+  std::vector<std::string> exclude = model.info.target_names;
+  if (!model.info.target_column.empty()) exclude.push_back(model.info.target_column);
+  try {
+    return load_csv_inputs(path, model.info.feature_names, exclude);
+  } catch (const Error& e) {
+    if (model.info.feature_names.empty()) throw;
+    throw Error(std::string(e.what()) + " (the model's inputs are: " +
+                joined(model.info.feature_names) + ")");
+  }
+}
+
+Dataset read_model_dataset(const Model& model, const std::string& path, const std::string& target) {
+  CsvDatasetOptions csv;
+  csv.features = model.info.feature_names;
+  if (model.is_classifier()) {
+    csv.target = target.empty() ? model.info.target_column : target;
+    csv.class_names = model.info.class_names;
+    if (csv.target.empty())
+      throw option_error("target", "the model does not name its label column; give it");
+  } else {
+    csv.targets = model.info.target_names;
+    if (csv.targets.empty())
+      throw Error(path + ": the model names no class or target columns to evaluate against");
+  }
+  Dataset d;
+  try {
+    d = load_csv_dataset(path, csv);
+  } catch (const Error& e) {
+    // The columns come from the model: a file without them is bad data, not a bad option.
+    if (!target.empty()) throw;
+    throw Error(e.what(), Error::Kind::data);
+  }
+  model.encode_for(d);
+  return d;
+}
+
+}  // namespace backprop
