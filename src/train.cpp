@@ -314,7 +314,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
         result.stopped_early = true;
       }
     }
-    if (on_epoch && !on_epoch(record)) result.interrupted = true;
+    if (on_epoch && !on_epoch(result.history.back())) result.interrupted = true;
     if (options.stop_requested != nullptr && *options.stop_requested) result.interrupted = true;
     const bool checkpoint_due =
         options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0;

@@ -102,8 +102,9 @@ struct TrainState {
   Network<double> best_network;
 };
 
-// Called after every epoch; return false to stop training.
-using EpochCallback = std::function<bool(const EpochRecord&)>;
+// Called after every epoch with its record as the history keeps it; it may fill in figures that
+// train() does not compute (fit() adds the test set's). Return false to stop training.
+using EpochCallback = std::function<bool(EpochRecord&)>;
 
 // Fraction of samples classified right: a single output is thresholded at 0.5 against y > 0.5;
 // several outputs compare the argmax of a with the argmax of y.

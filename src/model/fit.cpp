@@ -424,9 +424,8 @@ TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptio
   Network<S> tester;
   auto started = std::chrono::steady_clock::now();
   seconds = 0;
-  const EpochCallback with_test = [&](const EpochRecord& record) {
+  const EpochCallback with_test = [&](EpochRecord& r) {
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    EpochRecord r = record;
     if (s.has_test) {
       tester = net;
       const Matrix<S>& a = tester.forward(xt);
