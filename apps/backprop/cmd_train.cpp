@@ -76,9 +76,10 @@ DataSource data_source(const TrainFlags& f) {
 
 // A held-out CSV file with the training file's columns.
 DataSource held_out(const std::string& path, const DataSource& data) {
-  DataSource s = data;
+  if (path.empty()) return {};
+  DataSource s = data.kind == DataSource::Kind::csv ? data : DataSource::csv_classes("", "");
   s.path = path;
-  return path.empty() ? DataSource{} : s;
+  return s;
 }
 
 FitOptions fit_options(const TrainFlags& f) {

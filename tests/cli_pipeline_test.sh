@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# One training pipeline for every data source: checkpoints, resume, --plot, early stopping and
+# --diagnose work the same on a CSV file, a generated set and Fashion-MNIST; a flag that does not
+# apply to a source is refused; and the warnings for runs that would train garbage.
+set -u
+BP="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass=0
+SHARED="${BACKPROP_SHARED_DATA:-$(dirname "$0")/../../shared/data}"
+FASHION=/usr/share/datasets/fashion-mnist
+
+expect() {  # expect STATUS PATTERN -- COMMAND...
+  local status="$1" pattern="$2"
+  shift 3
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc -ne $status ]] || [[ "$out" != *"$pattern"* ]]; then
+    echo "FAIL: $* -> exit $rc (expected $status), looking for '$pattern' in:"
+    echo "$out" | head -20
+    fails=$((fails + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+same_model() {  # same_model A B WHAT: two model files equal but for the timing
+  if diff <(grep -v seconds "$1") <(grep -v seconds "$2") > /dev/null; then pass=$((pass + 1))
+  else echo "FAIL: $3: $1 and $2 differ"; fails=$((fails + 1)); fi
+}
+
+"$BP" data circle --out "$tmp/circle.csv" > /dev/null
+# Each source: the flags that name it, the epochs of a full run, the epoch to cut it after.
+sources=("csv|--data $tmp/circle.csv --target label --batch-size 32|6|2"
+         "generator|--dataset moons --n 300 --batch-size 32|6|2")
+if [[ -f "$FASHION/train-images-idx3-ubyte.gz" || -f "$FASHION/train-images-idx3-ubyte" ]]; then
+  sources+=("fashion|--dataset fashion-mnist --hidden 32 --threads 1|2|0")
+else
+  echo "note: no Fashion-MNIST in $FASHION; its pipeline checks are skipped"
+fi
+for entry in "${sources[@]}"; do
+  IFS='|' read -r name flags epochs cut <<< "$entry"
+  read -r -a f <<< "$flags"
+  d="$tmp/$name"
+  mkdir -p "$d"
+  # checkpoints and resume: a run cut after epoch $cut and resumed equals the straight run
+  "$BP" train "${f[@]}" --epochs "$epochs" --save "$d/straight.json" --quiet
+  "$BP" train "${f[@]}" --epochs $((cut + 1)) --checkpoint "$d/ck.json" --checkpoint-every 1 --quiet
+  expect 0 "Resuming $d/ck.json after epoch $cut" -- \
+    "$BP" train "${f[@]}" --epochs "$epochs" --resume "$d/ck.json" --save "$d/resumed.json"
+  same_model "$d/straight.json" "$d/resumed.json" "$name: resumed run"
+  # figures into a directory that does not exist yet
+  expect 0 "Wrote $d/figures/loss.png" -- "$BP" train "${f[@]}" --epochs 2 --plot "$d/figures"
+  # early stopping on held-out data, and the diagnostics
+  expect 0 "validation loss" -- "$BP" train "${f[@]}" --epochs 2 --validation-fraction 0.2 --patience 1
+  expect 0 "Diagnostics" -- "$BP" train "${f[@]}" --epochs 1 --diagnose
+done
+
+# Flags that do not apply to a source are refused, not ignored.
+expect 2 "--n/--noise: only the generated data sets" -- "$BP" train --data "$tmp/circle.csv" --target label --n 50
+expect 2 "--n/--noise: only the generated data sets" -- "$BP" train --dataset fashion-mnist --noise 0.2
+expect 2 "--target/--targets/--features: they name columns of --data" -- "$BP" train --dataset moons --target label
+expect 2 "--data-dir: only --dataset fashion-mnist" -- "$BP" train --dataset moons --data-dir /tmp
+expect 2 "--test-data: must be the same kind of source as the training data" -- \
+  "$BP" train --dataset moons --test-data "$tmp/circle.csv"
+expect 2 "give a data set with --dataset (xor, circle, moons, spirals, blobs, fashion-mnist)" -- \
+  "$BP" train --dataset moons --data "$tmp/circle.csv"
+
+# After early stopping the summary shows the kept epoch's figures, not the last epoch's.
+out=$("$BP" train --dataset moons --epochs 400 --lr 0.2 --validation-fraction 0.3 --patience 5 \
+  --history "$tmp/h.csv" 2>&1)
+kept=$(sed -n 's/.*stopped early; kept epoch \([0-9]*\)).*/\1/p' <<< "$out")
+if [[ -n "$kept" ]]; then
+  want=$(awk -F, -v e="$kept" 'NR > 1 && $1 == e { printf "loss %.6g", $2 }' "$tmp/h.csv")
+  if grep -q "): $want," <<< "$out"; then pass=$((pass + 1)); else
+    echo "FAIL: summary should show epoch $kept's $want"; echo "$out" | tail -3; fails=$((fails + 1)); fi
+else
+  echo "FAIL: the patience run did not stop early"; echo "$out" | tail -3; fails=$((fails + 1))
+fi
+
+# Runs that would train garbage get a warning, or fail.
+if [[ -f "$SHARED/iris_train.csv" ]]; then
+  expect 0 "warning: the class-label column 'sepal_length_cm' has" -- \
+    "$BP" train --data "$SHARED/iris_train.csv" --target sepal_length_cm --epochs 1 --quiet
+fi
+expect 0 "warning: early stopping (patience) watches the training loss: there is no validation data; hold some out (--validation-fraction)" -- \
+  "$BP" train --dataset moons --epochs 3 --patience 2 --quiet
+printf 'a,b,y\n' > "$tmp/reg.csv"
+for i in $(seq 1 40); do echo "$i,$((i * 3 % 17)),$((i * 7))" >> "$tmp/reg.csv"; done
+expect 1 "training diverged at epoch" -- "$BP" train --data "$tmp/reg.csv" --targets y --optimizer gd --lr 10 --quiet
+expect 1 "the loss grew from" -- "$BP" train --data "$tmp/reg.csv" --targets y --optimizer gd --lr 10 --quiet
+
+# Renamed flags: the old spelling still works and says what to use.
+expect 0 "note: --init is deprecated; use --init-model" -- \
+  "$BP" train --dataset moons --epochs 2 --save "$tmp/m.json" --quiet --init "$tmp/csv/straight.json"
+expect 0 "note: a data set named without --dataset is deprecated; use --dataset moons" -- \
+  "$BP" train moons --epochs 1 --quiet
+expect 0 "note: --epsilon is deprecated; use --adam-epsilon" -- "$BP" train --dataset moons --epochs 1 --epsilon 1e-7 --quiet
+expect 0 "note: --alpha is deprecated; use --negative-slope" -- \
+  "$BP" train --dataset moons --epochs 1 --activation leaky_relu --alpha 0.1 --quiet
+
+echo "cli_pipeline: $pass passed, $fails failed"
+[[ $fails -eq 0 ]]
