@@ -2,7 +2,8 @@
 //
 //   bench_backprop gd --weights W --data D --lr LR --epochs E [--variant train|loop]
 //       W1/W2: full-batch gradient descent in float64, sigmoid layers, mse, the loss of every
-//       epoch recorded. `train` is backprop::train() (TrainOptions: sgd, batch 0); `loop` is the
+//       epoch recorded. `train` is backprop::train() (TrainOptions: sgd, batch 0); `fit` the whole
+//       pipeline (backprop::fit() on an in-memory labelled set, accuracy recorded); `loop` is the
 //       lesson's loop written with Network's forward / loss_value / backward / gd_step.
 //   bench_backprop fashion --weights W --data-dir DIR --epochs E --threads T
 //                          [--warmup-batches K] [--eval-epochs 5,10]
@@ -25,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "backprop/model/fit.h"
 #include "backprop/network.h"
 #include "backprop/threads.h"
 #include "backprop/train.h"
@@ -90,7 +92,8 @@ int run_gd(const bench::Args& args) {
   Network<double> net =
       make_network<double>(w, Activation::sigmoid, Activation::sigmoid, Loss::mse);
 
-  if (variant != "train" && variant != "loop") throw std::runtime_error("--variant: train or loop");
+  if (variant != "train" && variant != "loop" && variant != "fit")
+    throw std::runtime_error("--variant: train, fit or loop");
   std::vector<double> history;
   double elapsed = 0;
   const Clock::time_point t0 = Clock::now();
@@ -103,6 +106,22 @@ int run_gd(const bench::Args& args) {
     const TrainResult result = train(net, x, y, options);
     elapsed = seconds_since(t0);
     for (const EpochRecord& r : result.history) history.push_back(r.loss);
+  } else if (variant == "fit") {
+    // The whole pipeline, as `backprop train` runs it: the data as a labelled in-memory set (one
+    // 0/1 target row: two classes), these weights as the starting model, accuracy recorded.
+    Dataset data;
+    data.x = x;
+    data.class_names = {"0", "1"};
+    for (Eigen::Index j = 0; j < y.cols(); ++j) data.labels.push_back(y(0, j) > 0.5 ? 1 : 0);
+    for (Eigen::Index i = 0; i < x.rows(); ++i) data.feature_names.push_back("x" + std::to_string(i + 1));
+    FitOptions options = default_fit_options(DataSource::in_memory(data));
+    options.init_model = Model{net, {}};
+    options.training.epochs = epochs;
+    options.training.optimizer = {OptimizerKind::sgd, lr};
+    options.threads = 1;
+    const FitResult result = fit(options);
+    elapsed = seconds_since(t0);
+    for (const EpochRecord& r : result.training.history) history.push_back(r.loss);
   } else {
     history.reserve(static_cast<std::size_t>(epochs));
     for (int epoch = 0; epoch < epochs; ++epoch) {

@@ -398,7 +398,7 @@ void plot_series(cairo_t* cr, const Axes& axes, const std::vector<double>& y, co
     if (run.empty()) continue;
     if (run.size() == 1) {  // a single recorded epoch: a dot
       cairo_new_sub_path(cr);
-      cairo_arc(cr, run[0].x, run[0].y, std::max(2.0, width * 1.5), 0, 2 * kPi);
+      cairo_arc(cr, run[0].x, run[0].y, std::max(3.5, width * 2.2), 0, 2 * kPi);
       cairo_fill(cr);
       continue;
     }

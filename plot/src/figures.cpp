@@ -220,11 +220,12 @@ void loss_curve(const std::vector<EpochRecord>& history, const std::string& titl
     for (const EpochRecord& r : history) values.push_back(r.*field);
     return values;
   };
-  std::vector<double> loss = column(&EpochRecord::loss), val_loss = column(&EpochRecord::val_loss);
-  const bool has_val = any_finite(val_loss);
+  std::vector<double> loss = column(&EpochRecord::loss), val_loss = column(&EpochRecord::val_loss),
+                      test_loss = column(&EpochRecord::test_loss);
+  const bool has_val = any_finite(val_loss), has_test = any_finite(test_loss);
   if (!any_finite(loss) && !has_val) throw Error("no loss history to plot");
   double lo = std::numeric_limits<double>::infinity(), hi = 0;
-  for (const std::vector<double>* series : {&loss, &val_loss})
+  for (const std::vector<double>* series : {&loss, &val_loss, &test_loss})
     for (double v : *series)
       if (std::isfinite(v) && v > 0) {
         lo = std::min(lo, v);
@@ -233,20 +234,25 @@ void loss_curve(const std::vector<EpochRecord>& history, const std::string& titl
   if (!(hi > 0))
     throw Error("no loss history to plot: every recorded loss is 0, which a log scale cannot show");
   std::vector<double> accuracy = column(&EpochRecord::accuracy),
-                      val_accuracy = column(&EpochRecord::val_accuracy);
-  for (std::vector<double>* series : {&accuracy, &val_accuracy})
+                      val_accuracy = column(&EpochRecord::val_accuracy),
+                      test_accuracy = column(&EpochRecord::test_accuracy);
+  for (std::vector<double>* series : {&accuracy, &val_accuracy, &test_accuracy})
     for (double& v : *series) v *= 100;  // percent
-  const bool has_accuracy = any_finite(accuracy) || any_finite(val_accuracy);
+  const bool has_accuracy =
+      any_finite(accuracy) || any_finite(val_accuracy) || any_finite(test_accuracy);
   const std::size_t epochs =
       std::max({loss.size(), val_loss.size(), accuracy.size(), val_accuracy.size()});
 
   const int panel_w = 500, panel_h = 330, left = 84, top = 86, gap = 110;
   const int width = left + panel_w + (has_accuracy ? gap + panel_w : 0) + 36;
   const int height = top + panel_h + 62;
-  // Epochs 0..E−1 on an axis to E, so that the last tick is the epoch count.
-  const Axis epochs_axis{0, std::max(1.0, static_cast<double>(epochs)), false, true};
+  // Epochs 0..E−1 on an axis to E, so that the last tick is the epoch count; a short run gets half
+  // an epoch of room on both sides, so that its few points sit inside the frame.
+  const double e = static_cast<double>(epochs);
+  const Axis epochs_axis = epochs < 10 ? Axis{-0.5, e - 0.5, false, true}
+                                       : Axis{0, std::max(1.0, e), false, true};
 
-  const Rgb train_color = categorical(0), val_color = categorical(1);
+  const Rgb train_color = categorical(0), val_color = categorical(1), test_color = categorical(2);
   const auto last = [](const std::vector<double>& v) {
     for (std::size_t i = v.size(); i-- > 0;)
       if (std::isfinite(v[i])) return v[i];
@@ -254,7 +260,8 @@ void loss_curve(const std::vector<EpochRecord>& history, const std::string& titl
   };
   detail::render(format, width, height, path, [&](cairo_t* cr) {
     detail::text(cr, title, width / 2.0, 14, detail::kTitleFont, 0.5, 0);
-    detail::text(cr, std::to_string(epochs) + " epochs", width / 2.0, 38, detail::Font{12, false},
+    detail::text(cr, std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs"), width / 2.0, 38,
+                 detail::Font{12, false},
                  0.5, 0, detail::kSubtle);
 
     Axes axes;
@@ -265,6 +272,7 @@ void loss_curve(const std::vector<EpochRecord>& history, const std::string& titl
     axes.x = epochs_axis;
     axes.y = detail::padded_log(lo, hi);
     detail::draw_grid(cr, axes);
+    if (has_test) detail::plot_series(cr, axes, test_loss, test_color, 1.6);
     if (has_val) detail::plot_series(cr, axes, val_loss, val_color, 1.6);
     detail::plot_series(cr, axes, loss, train_color, 1.6);
     detail::draw_frame(cr, axes, "Epoch", "Loss", "Loss (log scale)");
@@ -275,13 +283,17 @@ void loss_curve(const std::vector<EpochRecord>& history, const std::string& titl
     if (has_val)
       items.push_back({LegendItem::Kind::line,
                        "validation (final " + short_number(last(val_loss)) + ")", val_color});
-    detail::draw_legend_best(cr, items, axes, {&loss, &val_loss});
+    if (has_test)
+      items.push_back({LegendItem::Kind::line, "test (final " + short_number(last(test_loss)) + ")",
+                       test_color});
+    detail::draw_legend_best(cr, items, axes, {&loss, &val_loss, &test_loss});
 
     if (!has_accuracy) return;
     Axes acc = axes;
     acc.left = left + panel_w + gap;
     acc.y = Axis{-3, 103, false};
     detail::draw_grid(cr, acc);
+    if (any_finite(test_accuracy)) detail::plot_series(cr, acc, test_accuracy, test_color, 1.6);
     if (any_finite(val_accuracy)) detail::plot_series(cr, acc, val_accuracy, val_color, 1.6);
     if (any_finite(accuracy)) detail::plot_series(cr, acc, accuracy, train_color, 1.6);
     detail::draw_frame(cr, acc, "Epoch", "Accuracy (%)", "Accuracy");
@@ -294,7 +306,11 @@ void loss_curve(const std::vector<EpochRecord>& history, const std::string& titl
       acc_items.push_back({LegendItem::Kind::line,
                            "validation (final " + percent_text(last(val_accuracy) / 100) + ")",
                            val_color});
-    detail::draw_legend_best(cr, acc_items, acc, {&accuracy, &val_accuracy});
+    if (any_finite(test_accuracy))
+      acc_items.push_back({LegendItem::Kind::line,
+                           "test (final " + percent_text(last(test_accuracy) / 100) + ")",
+                           test_color});
+    detail::draw_legend_best(cr, acc_items, acc, {&accuracy, &val_accuracy, &test_accuracy});
   });
 }
 

@@ -433,6 +433,17 @@ TEST(LossCurve, DrawsTheHistoryAndAnAccuracyPanelWhenRecorded) {
   EXPECT_GT(with.count(plot::categorical(0), 30), 600);
 }
 
+TEST(LossCurve, OneEpochShowsItsPointInsideTheFrame) {
+  TempDir dir;
+  std::vector<bp::EpochRecord> one = {{0, 0.7, 0.5}};
+  one[0].test_loss = 0.6;
+  plot::loss_curve(one, "one", dir.file("one.png"), plot::Format::png);
+  Png png(dir.file("one.png"));
+  ASSERT_TRUE(png.ok());
+  EXPECT_GT(png.count(plot::categorical(0), 30), 60);  // training: a dot in each panel
+  EXPECT_GT(png.count(plot::categorical(2), 30), 30);  // and the test set's
+}
+
 TEST(LossCurve, EmptyHistoryIsAnErrorAndNoFileIsWritten) {
   TempDir dir;
   ExpectError([&] { plot::loss_curve({}, "t", dir.file("l.png"), plot::Format::png); },
