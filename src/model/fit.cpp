@@ -19,96 +19,6 @@
 
 namespace backprop {
 
-// ---- data sources -------------------------------------------------------------------------------
-
-DataSource DataSource::generated(const std::string& name, int n, double noise,
-                                 std::uint32_t seed) {
-  DataSource s;
-  s.kind = Kind::generator;
-  s.generator = name;
-  s.n = n;
-  s.noise = noise;
-  s.data_seed = seed;
-  return s;
-}
-
-DataSource DataSource::csv_classes(const std::string& path, const std::string& target_column) {
-  DataSource s;
-  s.kind = Kind::csv;
-  s.path = path;
-  s.target = target_column;
-  return s;
-}
-
-DataSource DataSource::csv_numeric(const std::string& path,
-                                   std::vector<std::string> target_columns) {
-  DataSource s;
-  s.kind = Kind::csv;
-  s.path = path;
-  s.targets = std::move(target_columns);
-  return s;
-}
-
-DataSource DataSource::fashion_mnist(const std::string& directory) {
-  DataSource s;
-  s.kind = Kind::fashion_mnist;
-  s.path = directory;
-  return s;
-}
-
-DataSource DataSource::in_memory(Dataset dataset) {
-  DataSource s;
-  s.kind = Kind::in_memory;
-  s.dataset = std::move(dataset);
-  return s;
-}
-
-std::string DataSource::describe() const {
-  switch (kind) {
-    case Kind::none:
-      return "no data";
-    case Kind::generator:
-      return generator;
-    case Kind::csv:
-      return path;
-    case Kind::fashion_mnist:
-      return "fashion-mnist";
-    case Kind::in_memory:
-      return dataset.source.empty() ? "in-memory data" : dataset.source;
-  }
-  return "?";
-}
-
-std::vector<std::string> builtin_dataset_names() {
-  std::vector<std::string> names = dataset_names();
-  names.push_back("fashion-mnist");
-  return names;
-}
-
-DataSource builtin_dataset(const std::string& name, int n, double noise, std::uint32_t seed) {
-  if (name == "fashion-mnist") {
-    if (n > 0 || noise >= 0)
-      throw option_error("DataSource.n", "fashion-mnist has fixed samples and no noise");
-    return DataSource::fashion_mnist();
-  }
-  const std::vector<std::string> names = dataset_names();
-  if (std::find(names.begin(), names.end(), name) == names.end())
-    throw option_error("DataSource.generator",
-                       fmt::format("unknown data set '{}' (data sets: {})", name,
-                                   fmt::join(builtin_dataset_names(), ", ")));
-  return DataSource::generated(name, n, noise, seed);
-}
-
-std::string to_string(Precision precision) {
-  return precision == Precision::float32 ? "float" : "double";
-}
-
-Precision precision_from_string(const std::string& name) {
-  if (name == "float" || name == "float32") return Precision::float32;
-  if (name == "double" || name == "float64") return Precision::float64;
-  throw option_error("FitOptions.precision", "expected double or float, found '" + name + "'");
-}
-
 // ---- options ------------------------------------------------------------------------------------
 
 FitOptions default_fit_options(const DataSource& data) {
@@ -158,43 +68,6 @@ void FitOptions::validate() const {
 // ---- the pipeline's steps -----------------------------------------------------------------------
 
 namespace {
-
-Dataset load(const DataSource& source, const DataSource& columns_from,
-             const std::vector<std::string>& classes, bool train) {
-  switch (source.kind) {
-    case DataSource::Kind::generator:
-      return make_dataset(source.generator, source.n, source.noise, source.data_seed);
-    case DataSource::Kind::csv: {
-      CsvDatasetOptions csv;
-      csv.target = columns_from.target;
-      csv.targets = columns_from.targets;
-      csv.features = columns_from.features;
-      if (!csv.target.empty()) csv.class_names = classes;
-      if (csv.target.empty() == csv.targets.empty())
-        throw option_error("DataSource.target",
-                           source.path + ": give a class-label column (DataSource.target) or numeric "
-                                         "target columns (DataSource.targets), exactly one");
-      return load_csv_dataset(source.path, csv);
-    }
-    case DataSource::Kind::fashion_mnist: {
-      LabelledImages images = load_fashion_mnist(source.path, train);
-      Dataset d;
-      d.source = images.source;
-      d.x = images.x.cast<double>();
-      images.x.resize(0, 0);  // the float copy is no longer needed
-      for (std::size_t i = 0; i < static_cast<std::size_t>(d.x.rows()); ++i)
-        d.feature_names.push_back("pixel" + std::to_string(i));
-      d.labels = std::move(images.labels);
-      d.class_names = std::move(images.class_names);
-      return d;
-    }
-    case DataSource::Kind::in_memory:
-      return source.dataset;
-    case DataSource::Kind::none:
-      break;
-  }
-  throw option_error("FitOptions.data", "give the training data");
-}
 
 // The output layer and loss: the starting model's, the options', or inferred from the targets.
 struct OutputChoice {
@@ -256,17 +129,17 @@ Splits make_splits(const FitOptions& o, const DataSource& source, Dataset all,
     std::tie(s.train, s.test) = split(s.train, o.test_fraction, o.training.seed);
     s.has_test = true;
   } else if (o.test_data.given()) {
-    s.test = load(o.test_data, source, classes, false);
+    s.test = read_held_out(o.test_data, source, classes);
     s.has_test = true;
   } else if (source.kind == DataSource::Kind::fashion_mnist) {
-    s.test = load(source, source, classes, false);  // its own t10k files
+    s.test = read_data(source, classes, false);  // its own t10k files
     s.has_test = true;
   }
   if (o.validation_fraction > 0) {
     std::tie(s.train, s.validation) = split(s.train, o.validation_fraction, o.training.seed + 1);
     s.has_validation = true;
   } else if (o.validation_data.given()) {
-    s.validation = load(o.validation_data, source, classes, false);
+    s.validation = read_held_out(o.validation_data, source, classes);
     s.has_validation = true;
   }
   for (Dataset* d : {&s.test, &s.validation}) {
@@ -444,14 +317,94 @@ TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptio
   return result;
 }
 
+// The data ready for training: loaded, encoded, split, scaled (the raw training split kept).
+struct Prepared {
+  OutputChoice out;
+  Splits s;
+  Standardizer scaler;
+  Dataset raw_train;
+  std::vector<std::string> labels_seen;
+};
+
+Prepared prepare(const FitOptions& o) {
+  Prepared p;
+  DataSource source = o.data;
+  if (source.kind == DataSource::Kind::csv && o.init_model && source.features.empty())
+    source.features = o.init_model->info.feature_names;  // the columns it was trained on
+  Dataset all = read_data(source, o.init_model ? o.init_model->info.class_names
+                                               : std::vector<std::string>{});
+  p.labels_seen = all.class_names;
+  p.out = choose_output(o, all);
+  p.s = make_splits(o, source, std::move(all), p.out);
+  // Input scaling: fitted on the training split only, or the starting model's.
+  if (o.init_model && o.init_model->is_standardized())
+    p.scaler = {o.init_model->info.input_mean, o.init_model->info.input_scale};
+  else if (o.standardize)
+    p.scaler = Standardizer::fit(p.s.train.x);
+  p.raw_train = p.s.train;
+  if (!p.scaler.empty())
+    for (Dataset* d : {&p.s.train, &p.s.test, &p.s.validation})
+      if (d->x.cols() > 0) p.scaler.apply(d->x);
+  return p;
+}
+
+FitSetup describe_setup(const FitOptions& o, const Network<double>& net, const Splits& s) {
+  FitSetup setup;
+  setup.data = o.data.describe();
+  setup.train_samples = s.train.size();
+  setup.validation_samples = s.has_validation ? s.validation.size() : 0;
+  setup.test_samples = s.has_test ? s.test.size() : 0;
+  setup.architecture = std::to_string(net.inputs());
+  long widest = 0;
+  for (const auto& l : net.layers()) {
+    setup.architecture += "-" + std::to_string(l.units());
+    widest = std::max(widest, static_cast<long>(l.W.size()));
+  }
+  setup.loss = net.loss();
+  setup.classification = s.train.is_classification();
+  const long batch = o.training.batch_size > 0 ? o.training.batch_size
+                                               : static_cast<long>(s.train.size());
+  setup.threads = choose_threads(o.threads, widest, batch);
+  return setup;
+}
+
+// The checkpoint to continue, refused when made with other settings or already complete.
+TrainState read_resume_state(const FitOptions& o, const std::string& print) {
+  std::string saved;
+  TrainState state = parse_checkpoint(read_file(o.resume_path), o.resume_path, &saved);
+  if (saved != print)
+    throw option_error("FitOptions.resume_path",
+                       o.resume_path + " was made with other settings; resume with the same "
+                                       "settings.\n  checkpoint: " +
+                           saved + "\n  this run:   " + print);
+  if (state.epochs_done >= o.training.epochs)
+    throw option_error("FitOptions.resume_path",
+                       fmt::format("{} has already done {} epochs; the run has {}", o.resume_path,
+                                   state.epochs_done, o.training.epochs));
+  return state;
+}
+
+// The trained network with everything needed to use it on raw data.
+Model bundle(const FitOptions& o, Network<double> net, const Prepared& p) {
+  Model model;
+  model.network = std::move(net);
+  ModelInfo& info = model.info;
+  const Dataset& train = p.s.train;
+  info.feature_names = train.feature_names;
+  if (train.is_classification()) {
+    info.target_column = o.data.kind == DataSource::Kind::csv ? o.data.target : "label";
+    info.class_names = train.class_names;
+  } else {
+    info.target_names = train.target_names;
+  }
+  if (!p.scaler.empty()) info.input_mean = p.scaler.mean, info.input_scale = p.scaler.scale;
+  return model;
+}
+
 }  // namespace
 
 // ---- fit ------------------------------------------------------------------------------------------
 
-Dataset read_data(const DataSource& source, const std::vector<std::string>& class_names,
-                  bool training_part) {
-  return load(source, source, class_names, training_part);
-}
 
 const EpochRecord* FitResult::kept_epoch() const {
   if (training.history.empty()) return nullptr;
@@ -464,95 +417,40 @@ const EpochRecord* FitResult::kept_epoch() const {
 FitResult fit(const FitOptions& o) {
   o.validate();
   FitResult result;
-  const std::vector<std::string> start_classes =
-      o.init_model ? o.init_model->info.class_names : std::vector<std::string>{};
-  DataSource source = o.data;
-  if (source.kind == DataSource::Kind::csv && o.init_model && source.features.empty())
-    source.features = o.init_model->info.feature_names;  // the columns it was trained on
-  Dataset all = load(source, source, start_classes, true);
-  const std::vector<std::string> labels_seen = all.class_names;
-  const OutputChoice out = choose_output(o, all);
-  Splits s = make_splits(o, source, std::move(all), out);
-
-  // Input scaling: fitted on the training split only, or the starting model's.
-  Standardizer scaler;
-  if (o.init_model && o.init_model->is_standardized())
-    scaler = {o.init_model->info.input_mean, o.init_model->info.input_scale};
-  else if (o.standardize)
-    scaler = Standardizer::fit(s.train.x);
-  result.train_data = s.train;  // raw, for figures and diagnostics
-  if (!scaler.empty())
-    for (Dataset* d : {&s.train, &s.test, &s.validation})
-      if (d->x.cols() > 0) scaler.apply(d->x);
-
-  Network<double> net = make_network(o, s.train, out);
-  result.warnings = warnings_for(o, s, out, labels_seen);
+  Prepared p = prepare(o);
+  result.train_data = p.raw_train;
+  Network<double> net = make_network(o, p.s.train, p.out);
+  result.warnings = warnings_for(o, p.s, p.out, p.labels_seen);
   if (o.on_warning)
     for (const std::string& w : result.warnings) o.on_warning(w);
 
   TrainOptions t = o.training;
   t.stop_requested = o.stop_requested;
-  const std::string print = fingerprint(o, net);
   TrainState resume_state;
-  FitSetup& setup = result.setup;
+  const std::string print = fingerprint(o, net);
+  result.setup = describe_setup(o, net, p.s);
   if (!o.resume_path.empty()) {
-    std::string saved;
-    resume_state = parse_checkpoint(read_file(o.resume_path), o.resume_path, &saved);
-    if (saved != print)
-      throw option_error("FitOptions.resume_path",
-                         o.resume_path + " was made with other settings; resume with the same "
-                                         "settings.\n  checkpoint: " +
-                             saved + "\n  this run:   " + print);
-    if (resume_state.epochs_done >= t.epochs)
-      throw option_error("FitOptions.resume_path",
-                         fmt::format("{} has already done {} epochs; the run has {}",
-                                     o.resume_path, resume_state.epochs_done, t.epochs));
+    resume_state = read_resume_state(o, print);
     t.resume = &resume_state;
-    setup.resumed_after_epoch = resume_state.epochs_done - 1;
+    result.setup.resumed_after_epoch = resume_state.epochs_done - 1;
   }
   if (!o.checkpoint_path.empty())
     t.on_checkpoint = [&](const TrainState& state) {
       write_file_atomically(o.checkpoint_path, checkpoint_to_json(state, print));
     };
-
-  long widest = 0;
-  for (const auto& layer : net.layers()) widest = std::max(widest, static_cast<long>(layer.W.size()));
-  const long batch = t.batch_size > 0 ? t.batch_size : static_cast<long>(s.train.size());
-  setup.data = o.data.describe();
-  setup.train_samples = s.train.size();
-  setup.validation_samples = s.has_validation ? s.validation.size() : 0;
-  setup.test_samples = s.has_test ? s.test.size() : 0;
-  setup.architecture = std::to_string(net.inputs());
-  for (const auto& l : net.layers()) setup.architecture += "-" + std::to_string(l.units());
-  setup.loss = net.loss();
-  setup.classification = s.train.is_classification();
-  setup.threads = choose_threads(o.threads, widest, batch);
-  if (o.on_start) o.on_start(setup);
+  if (o.on_start) o.on_start(result.setup);
 
   result.training = o.precision == Precision::float32
-                        ? train_in<float>(net, s, t, o.on_epoch, result.seconds)
-                        : train_in<double>(net, s, t, o.on_epoch, result.seconds);
-
-  // The bundle: network, names, scaling, settings, history.
-  Model& model = result.model;
-  model.network = std::move(net);
-  ModelInfo& info = model.info;
-  info.feature_names = s.train.feature_names;
-  if (s.train.is_classification()) {
-    info.target_column = o.data.kind == DataSource::Kind::csv ? o.data.target : "label";
-    info.class_names = s.train.class_names;
-  } else {
-    info.target_names = s.train.target_names;
-  }
-  if (!scaler.empty()) info.input_mean = scaler.mean, info.input_scale = scaler.scale;
-  info.history = result.training.history;
-  info.settings = settings_of(o, result);
-
-  if (s.has_test && !result.training.history.empty())
-    result.test = evaluate_prepared(model.network, s.test);
-  if (o.diagnose && !result.training.history.empty()) {
-    Network<double> copy = model.network;
-    result.diagnostics = diagnose(copy, s.train.x, s.train.y);
+                        ? train_in<float>(net, p.s, t, o.on_epoch, result.seconds)
+                        : train_in<double>(net, p.s, t, o.on_epoch, result.seconds);
+  result.model = bundle(o, std::move(net), p);
+  result.model.info.history = result.training.history;
+  result.model.info.settings = settings_of(o, result);
+  if (result.training.history.empty()) return result;  // diverged at once: nothing to evaluate
+  if (p.s.has_test) result.test = evaluate_prepared(result.model.network, p.s.test);
+  if (o.diagnose) {
+    Network<double> copy = result.model.network;
+    result.diagnostics = diagnose(copy, p.s.train.x, p.s.train.y);
   }
   return result;
 }

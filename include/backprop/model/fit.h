@@ -78,6 +78,10 @@ DataSource builtin_dataset(const std::string& name, int n = -1, double noise = -
 Dataset read_data(const DataSource& source, const std::vector<std::string>& class_names = {},
                   bool training_part = true);
 
+// A held-out file of a CSV source read with the training source's columns and classes.
+Dataset read_held_out(const DataSource& source, const DataSource& training,
+                      const std::vector<std::string>& class_names);
+
 enum class Precision { float32, float64 };
 std::string to_string(Precision precision);            // "float", "double"
 Precision precision_from_string(const std::string& name);  // "float"/"float32", "double"/...
