@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The command line says the same thing the same way everywhere: output directories, unknown
+# commands and flags, the model's input scaling, --lr, help texts and defaults, renamed flags,
+# diagnostics, and exit statuses (2 for usage errors, 1 for data errors).
+set -u
+BP=$(realpath "$1")  # absolute: some checks run in another directory
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass=0
+
+# expect STATUS PATTERN -- COMMAND...: the command exits with STATUS and its output (stdout and
+# stderr) contains PATTERN (a fixed string).
+expect() {
+  local status="$1" pattern="$2"
+  shift 3
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc -ne $status ]] || [[ "$out" != *"$pattern"* ]]; then
+    echo "FAIL: $* -> exit $rc (expected $status), looking for '$pattern' in:"
+    echo "$out" | head -20
+    fails=$((fails + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+
+# check DESCRIPTION -- COMMAND...: the command (a test) succeeds.
+check() {
+  local what="$1"
+  shift 2
+  if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what"; fails=$((fails + 1)); fi
+}
+
+# A 2-2-1 model (the lesson's section 5) trained with --standardize: mean (1, 2), scale (2, 4).
+cat > "$tmp/std.json" <<'JSON'
+{"format": "backprop-model", "version": 1, "inputs": 2, "loss": "mse",
+ "features": ["x1", "x2"], "targets": ["y"], "standardize": {"mean": [1, 2], "scale": [2, 4]},
+ "layers": [
+   {"activation": "sigmoid", "weights": [[0.5, 0.3], [-0.2, 0.8]], "bias": [0.1, -0.1]},
+   {"activation": "sigmoid", "weights": [[0.6, -0.4]], "bias": [0.2]}]}
+JSON
+printf 'x1,x2,y\n3,6,1\n1,2,0\n' > "$tmp/std.csv"
+printf 'epoch,loss,accuracy,val_loss,val_accuracy\n0,0.25,0.5,,\n1,0.2,0.75,,\n' > "$tmp/h.csv"
+
+# ---- 7. diagnostics: the header is aligned with its columns; a few dead units are a warning
+cat > "$tmp/dead.json" <<'JSON'
+{"format": "backprop-model", "version": 1, "inputs": 2, "loss": "bce",
+ "features": ["x1", "x2"], "target": "label", "classes": ["0", "1"],
+ "layers": [
+   {"activation": "relu",
+    "weights": [[1, 0], [0, 1], [1, 1], [-1, 0], [0, -1], [1, -1], [-1, 1], [1, 2], [2, 1], [-1, -1]],
+    "bias": [-100, -100, -100, 5, 5, 5, 5, 5, 5, 5]},
+   {"activation": "sigmoid", "weights": [[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]],
+    "bias": [0]}]}
+JSON
+"$BP" data circle --out "$tmp/circle.csv" > /dev/null
+expect 0 "warning: layer 1: 3 of 10 relu units are dead" -- \
+  "$BP" info --model "$tmp/dead.json" --data "$tmp/circle.csv"
+"$BP" info --model "$tmp/dead.json" --data "$tmp/circle.csv" > "$tmp/diag.txt"
+# Where each word ends, for the header line and the two layer rows: the same 7 columns.
+ends() { awk '{ s = ""; for (i = 1; i <= length($0); i++) if (substr($0, i, 1) != " " && \
+  (i == length($0) || substr($0, i + 1, 1) == " ")) s = s " " i; print s }'; }
+header=$(grep -A3 '^Diagnostics$' "$tmp/diag.txt" | sed -n 2p | ends)
+row1=$(grep -A3 '^Diagnostics$' "$tmp/diag.txt" | sed -n 3p | ends)
+row2=$(grep -A3 '^Diagnostics$' "$tmp/diag.txt" | sed -n 4p | ends)
+check "diagnostics: header columns end where the values end ('$header' '$row1' '$row2')" -- \
+  bash -c "[[ '$header' == '$row1' && '$header' == '$row2' && \$(wc -w <<< '$header') -eq 7 ]]"
+check "diagnostics: dead units are not 'no problems found'" -- \
+  bash -c "! grep -q 'no problems found' '$tmp/diag.txt'"
+
+echo "cli_consistency: $pass passed, $fails failed"
+[[ $fails -eq 0 ]]
