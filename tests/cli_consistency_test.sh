@@ -44,6 +44,24 @@ JSON
 printf 'x1,x2,y\n3,6,1\n1,2,0\n' > "$tmp/std.csv"
 printf 'epoch,loss,accuracy,val_loss,val_accuracy\n0,0.25,0.5,,\n1,0.2,0.75,,\n' > "$tmp/h.csv"
 
+# ---- 6. one name per meaning: --weight-init and --negative-slope; the old names still work
+gc=(gradcheck --layers 2-3-1 --activation leaky_relu --output-activation sigmoid)
+expect 0 "backprop: note: --init is deprecated; use --weight-init" -- "$BP" "${gc[@]}" --init glorot_uniform
+expect 0 "backprop: note: --alpha is deprecated; use --negative-slope" -- "$BP" "${gc[@]}" --alpha 0.2
+check "--init: one line on stderr" -- \
+  bash -c "[[ \$('$BP' ${gc[*]} --init glorot_uniform 2>&1 >/dev/null | wc -l) -eq 1 ]]"
+check "--init and --alpha set the same values as --weight-init and --negative-slope" -- \
+  bash -c "diff <('$BP' ${gc[*]} --init glorot_uniform --alpha 0.2 2>/dev/null) \
+                <('$BP' ${gc[*]} --weight-init glorot_uniform --negative-slope 0.2)"
+check "--weight-init and --negative-slope change the network" -- \
+  bash -c "! diff -q <('$BP' ${gc[*]} --weight-init glorot_uniform --negative-slope 0.2) \
+                     <('$BP' ${gc[*]}) > /dev/null"
+expect 2 "--init is the old name of --weight-init; give only one" -- \
+  "$BP" "${gc[@]}" --init he_uniform --weight-init he_normal
+expect 0 "--weight-init TEXT=he_normal" -- "$BP" gradcheck --help
+expect 0 "--negative-slope FLOAT=0.01" -- "$BP" gradcheck --help
+expect 0 "Deprecated:" -- "$BP" gradcheck --help
+
 # ---- 7. diagnostics: the header is aligned with its columns; a few dead units are a warning
 cat > "$tmp/dead.json" <<'JSON'
 {"format": "backprop-model", "version": 1, "inputs": 2, "loss": "bce",

@@ -104,6 +104,11 @@ void check_output_path(const std::string& path, const std::string& flag,
   }
 }
 
+void print_deprecation_note(const std::string& old_name, const std::string& new_name) {
+  std::fprintf(stderr, "backprop: note: %s is deprecated; use %s\n", old_name.c_str(),
+               new_name.c_str());
+}
+
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {

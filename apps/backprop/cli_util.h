@@ -1,14 +1,13 @@
-// cli_util.h — small pieces shared by the commands: parsing flag values, checking paths.
+// cli_util.h — small pieces shared by the commands: parsing flag values, checking paths, naming
+// choices, renamed flags.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "backprop/tensor.h"
-
-namespace CLI {
-class App;
-}
 
 namespace backprop::cli {
 
@@ -31,6 +30,48 @@ std::vector<std::string> parse_names(const std::string& text, const std::string&
 // the `inputs` (unless `force`). Checked before any work is done, so nothing is lost.
 void check_output_path(const std::string& path, const std::string& flag,
                        const std::vector<std::string>& inputs, bool force);
+
+// ---- renamed flags ------------------------------------------------------------------------------
+
+// Prints "backprop: note: OLD is deprecated; use NEW" on standard error.
+void print_deprecation_note(const std::string& old_name, const std::string& new_name);
+// The --help section that lists old spellings ("Deprecated:"); never suggested for a typo.
+inline constexpr const char* kDeprecatedGroup = "Deprecated";
+
+// Keeps an old spelling of a renamed option working: `old_name` sets the same `variable` as
+// `new_name`, prints one line on standard error,
+//   backprop: note: --init is deprecated; use --weight-init
+// and is listed under "Deprecated:" in --help. Register `new_name` first (not ->required()):
+// giving both is a usage error. T is any type CLI11 converts (std::string, double, int, unsigned,
+// std::optional<double>, ...); for bool the alias is a flag. Usage:
+//   cmd->add_option("--weight-init", o.init, "Initialisation")->capture_default_str();
+//   deprecated_alias(cmd, "--init", "--weight-init", o.init);          // an option
+//   cmd->add_flag("--no-shuffle", o.no_shuffle, "Keep the file order");
+//   deprecated_alias(cmd, "--noshuffle", "--no-shuffle", o.no_shuffle);  // a flag
+template <typename T>
+CLI::Option* deprecated_alias(CLI::App* cmd, const std::string& old_name,
+                              const std::string& new_name, T& variable) {
+  const CLI::Option* current = cmd->get_option_no_throw(new_name);
+  const auto note = [current, old_name, new_name] {
+    if (current && current->count() > 0)
+      throw CLI::ExcludesError(old_name + " is the old name of " + new_name + "; give only one",
+                               CLI::ExitCodes::ExcludesError);
+    print_deprecation_note(old_name, new_name);
+  };
+  CLI::Option* alias = nullptr;
+  if constexpr (std::is_same_v<T, bool>) {
+    alias = cmd->add_flag_callback(old_name, [&variable, note] {
+      note();
+      variable = true;
+    });
+  } else {
+    alias = cmd->add_option_function<T>(old_name, [&variable, note](const T& value) {
+      note();
+      variable = value;
+    });
+  }
+  return alias->description("Old name of " + new_name)->group(kDeprecatedGroup);
+}
 
 // A JSON string literal of `s`.
 std::string json_string(const std::string& s);

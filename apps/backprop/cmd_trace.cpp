@@ -153,8 +153,8 @@ int run_trace(const TraceOptions& o) {
 
 struct GradcheckOptions {
   std::string example, model, layers, activation = "sigmoid", output_activation, loss = "mse";
-  std::string init = "he_normal";
-  double alpha = 0.01;
+  std::string weight_init = "he_normal";
+  double negative_slope = 0.01;
   unsigned seed = 42;
   int samples = 2;
   double epsilon = 1e-6, tolerance = 1e-5;
@@ -198,14 +198,14 @@ int run_gradcheck(const GradcheckOptions& o) {
     what = o.model;
   } else {
     const std::vector<int> sizes = parse_layer_sizes(o.layers);
-    bp::ActivationSpec hidden{bp::activation_from_string(o.activation), o.alpha};
+    bp::ActivationSpec hidden{bp::activation_from_string(o.activation), o.negative_slope};
     const std::string out_name = o.output_activation.empty() ? o.activation : o.output_activation;
-    bp::ActivationSpec output{bp::activation_from_string(out_name), o.alpha};
+    bp::ActivationSpec output{bp::activation_from_string(out_name), o.negative_slope};
     std::vector<bp::LayerSpec> specs;
     for (std::size_t l = 1; l < sizes.size(); ++l)
       specs.push_back({sizes[l], l + 1 == sizes.size() ? output : hidden});
     net = bp::Network<double>(sizes[0], specs, bp::loss_from_string(o.loss));
-    bp::initialize(net, bp::init_from_string(o.init), o.seed);
+    bp::initialize(net, bp::init_from_string(o.weight_init), o.seed);
     // Non-zero biases, so that a bias gradient bug cannot hide behind b = 0.
     bp::Random random(o.seed + 2);
     for (auto& layer : net.layers())
@@ -259,10 +259,18 @@ Command add_gradcheck_command(CLI::App& app) {
       ->capture_default_str();
   gc_cmd->add_option("--output-activation", gc.output_activation,
                      "Output activation of --layers (default: --activation)");
-  gc_cmd->add_option("--alpha", gc.alpha, "leaky_relu slope")->capture_default_str();
+  gc_cmd->add_option("--negative-slope", gc.negative_slope, "leaky_relu's slope for z < 0")
+      ->capture_default_str();
   gc_cmd->add_option("--loss", gc.loss, "Loss of --layers: mse, bce, cross_entropy")
       ->capture_default_str();
-  gc_cmd->add_option("--init", gc.init, "Initialisation of --layers")->capture_default_str();
+  gc_cmd
+      ->add_option("--weight-init", gc.weight_init,
+                   "Initialisation of --layers: he_normal, he_uniform, glorot_normal, "
+                   "glorot_uniform")
+      ->capture_default_str();
+  // Old names: --init is a saved model in train, --alpha the L2 strength in scikit-learn.
+  deprecated_alias(gc_cmd, "--init", "--weight-init", gc.weight_init);
+  deprecated_alias(gc_cmd, "--alpha", "--negative-slope", gc.negative_slope);
   gc_cmd->add_option("--seed", gc.seed, "Seed of the weights and random samples")
       ->capture_default_str();
   gc_cmd->add_option("--samples", gc.samples, "Random samples when no data is given")
