@@ -44,6 +44,25 @@ JSON
 printf 'x1,x2,y\n3,6,1\n1,2,0\n' > "$tmp/std.csv"
 printf 'epoch,loss,accuracy,val_loss,val_accuracy\n0,0.25,0.5,,\n1,0.2,0.75,,\n' > "$tmp/h.csv"
 
+# ---- 2. unknown commands and flags: did you mean, exit 2; --help and --version still work
+expect 2 "backprop: error: unknown command 'trian' (did you mean 'train'?)" -- "$BP" trian
+expect 2 "backprop: error: unknown command 'frobnicate' (commands: xor, circle, train" -- \
+  "$BP" frobnicate
+expect 2 "backprop: error: give a command: xor, circle, train" -- "$BP"
+expect 2 "backprop: error: unknown flag '--epoch' (did you mean '--epochs'?)" -- \
+  "$BP" train moons --epoch 10
+expect 2 "backprop: error: unknown flag '--epoch' (did you mean '--epochs'?)" -- \
+  "$BP" train moons --epoch=10
+expect 2 "backprop: error: unknown flag '--layer' (did you mean '--layers'?)" -- \
+  "$BP" gradcheck --layer 2-1
+expect 2 "backprop: error: unknown flag '--frobnicate' (see backprop trace --help)" -- \
+  "$BP" trace --frobnicate
+expect 2 "backprop: error: --out is required (see backprop graph --help)" -- \
+  "$BP" graph --example single-neuron
+expect 0 "backprop 0.1.0" -- "$BP" --version
+expect 0 "Usage:" -- "$BP" --help
+expect 0 "--epochs" -- "$BP" train --help
+
 # ---- 6. one name per meaning: --weight-init and --negative-slope; the old names still work
 gc=(gradcheck --layers 2-3-1 --activation leaky_relu --output-activation sigmoid)
 expect 0 "backprop: note: --init is deprecated; use --weight-init" -- "$BP" "${gc[@]}" --init glorot_uniform

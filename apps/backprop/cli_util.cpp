@@ -1,9 +1,11 @@
 #include "cli_util.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -80,6 +82,48 @@ std::vector<std::string> parse_names(const std::string& text, const std::string&
     if (name.empty())
       throw usage_error(flag + ": expected comma-separated column names, found '" + text + "'");
   return names;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// Optimal string alignment distance (Levenshtein plus swaps of neighbours, as in "trian").
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t substitute = d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, substitute});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+namespace {
+// "--epochs" -> "epochs": flags are compared by their names.
+std::string without_dashes(const std::string& s) {
+  const std::size_t start = s.find_first_not_of('-');
+  return start == std::string::npos ? s : s.substr(start);
+}
+}  // namespace
+
+std::string closest_name(const std::string& given, const std::vector<std::string>& candidates) {
+  const std::string bare = without_dashes(given);
+  const std::size_t allowed = std::max<std::size_t>(1, bare.size() / 3);
+  std::string best;
+  std::size_t best_distance = allowed + 1;
+  for (const std::string& c : candidates) {
+    const std::size_t distance = edit_distance(bare, without_dashes(c));
+    if (distance < best_distance) {
+      best = c;
+      best_distance = distance;
+    }
+  }
+  return best;
 }
 
 void check_output_path(const std::string& path, const std::string& flag,

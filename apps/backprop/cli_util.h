@@ -26,6 +26,16 @@ std::vector<int> parse_hidden(const std::string& text, const std::string& flag =
 // A non-empty list of names separated by commas; a usage Error for an empty name.
 std::vector<std::string> parse_names(const std::string& text, const std::string& flag);
 
+// ---- names and choices --------------------------------------------------------------------------
+
+// "a, b, c"
+std::string join(const std::vector<std::string>& names);
+// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
+std::size_t edit_distance(const std::string& a, const std::string& b);
+// The candidate closest to `given` if it is close enough to be a typo of it (at most one edit per
+// three characters, at least one), else "".
+std::string closest_name(const std::string& given, const std::vector<std::string>& candidates);
+
 // An output file can be written: its directory exists, it is not a directory, and it is none of
 // the `inputs` (unless `force`). Checked before any work is done, so nothing is lost.
 void check_output_path(const std::string& path, const std::string& flag,
