@@ -44,6 +44,17 @@ JSON
 printf 'x1,x2,y\n3,6,1\n1,2,0\n' > "$tmp/std.csv"
 printf 'epoch,loss,accuracy,val_loss,val_accuracy\n0,0.25,0.5,,\n1,0.2,0.75,,\n' > "$tmp/h.csv"
 
+# ---- 1. output directories are created when missing; a missing parent is a usage error
+expect 0 "wrote $tmp/figs/loss.png" -- "$BP" plot --history "$tmp/h.csv" --out "$tmp/figs"
+expect 0 "wrote out/loss.png" -- bash -c "cd '$tmp' && '$BP' plot --history h.csv --out out/"
+expect 0 "wrote $tmp/sweep/sweep.csv" -- "$BP" sweep --hidden-sizes 2 --seeds 1 --epochs 10 \
+  --out "$tmp/sweep"
+expect 2 "--out: cannot create directory '$tmp/no/figs': its parent '$tmp/no' does not exist" -- \
+  "$BP" plot --history "$tmp/h.csv" --out "$tmp/no/figs"
+expect 2 "--out: cannot create directory '$tmp/no/sweep': its parent '$tmp/no' does not exist" -- \
+  "$BP" sweep --hidden-sizes 2 --seeds 1 --epochs 10 --out "$tmp/no/sweep"
+expect 2 "--out: '$tmp/h.csv' is not a directory" -- "$BP" plot --history "$tmp/h.csv" --out "$tmp/h.csv"
+
 # ---- 2. unknown commands and flags: did you mean, exit 2; --help and --version still work
 expect 2 "backprop: error: unknown command 'trian' (did you mean 'train'?)" -- "$BP" trian
 expect 2 "backprop: error: unknown command 'frobnicate' (commands: xor, circle, train" -- \

@@ -148,6 +148,27 @@ void check_output_path(const std::string& path, const std::string& flag,
   }
 }
 
+void ensure_output_directory(const std::string& dir, const std::string& flag) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) throw usage_error(flag + ": expected a directory, found an empty name");
+  const fs::path p(dir);
+  std::error_code ec;
+  if (fs::exists(p, ec)) {
+    if (!fs::is_directory(p, ec)) throw usage_error(flag + ": '" + dir + "' is not a directory");
+    if (::access(p.c_str(), W_OK) != 0)
+      throw usage_error(flag + ": cannot write into '" + dir + "': " + std::strerror(errno));
+    return;
+  }
+  // "out/" names the directory "out": its parent is the parent of "out".
+  fs::path parent = p.has_filename() ? p.parent_path() : p.parent_path().parent_path();
+  if (parent.empty()) parent = ".";
+  if (!fs::is_directory(parent, ec))
+    throw usage_error(flag + ": cannot create directory '" + dir + "': its parent '" +
+                      parent.string() + "' does not exist");
+  if (!fs::create_directory(p, ec) && ec)
+    throw usage_error(flag + ": cannot create directory '" + dir + "': " + ec.message());
+}
+
 void print_deprecation_note(const std::string& old_name, const std::string& new_name) {
   std::fprintf(stderr, "backprop: note: %s is deprecated; use %s\n", old_name.c_str(),
                new_name.c_str());

@@ -36,10 +36,18 @@ std::size_t edit_distance(const std::string& a, const std::string& b);
 // three characters, at least one), else "".
 std::string closest_name(const std::string& given, const std::vector<std::string>& candidates);
 
+// ---- output paths -------------------------------------------------------------------------------
+
 // An output file can be written: its directory exists, it is not a directory, and it is none of
 // the `inputs` (unless `force`). Checked before any work is done, so nothing is lost.
 void check_output_path(const std::string& path, const std::string& flag,
                        const std::vector<std::string>& inputs, bool force);
+// An output directory (plot --out, sweep --out, train --plot) exists and can be written into
+// afterwards: it is created when missing, one level only, so a mistyped parent is still a usage
+// Error naming the path:
+//   --out: cannot create directory 'ou/figs': its parent 'ou' does not exist
+// Call it before any work, so a long run does not fail at its end.
+void ensure_output_directory(const std::string& dir, const std::string& flag);
 
 // ---- renamed flags ------------------------------------------------------------------------------
 

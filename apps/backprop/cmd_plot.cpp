@@ -19,17 +19,6 @@
 namespace backprop::cli {
 namespace {
 
-// An output directory must exist: writing figures into a mistyped path should fail before any
-// work, not create it.
-void check_directory(const std::string& dir, const std::string& flag) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (dir.empty()) throw usage_error(flag + ": expected a directory, found an empty name");
-  if (!fs::exists(dir, ec))
-    throw usage_error(flag + ": directory '" + dir + "' does not exist (create it first)");
-  if (!fs::is_directory(dir, ec)) throw usage_error(flag + ": '" + dir + "' is not a directory");
-}
-
 std::string in_directory(const std::string& dir, const std::string& name) {
   return (std::filesystem::path(dir) / name).string();
 }
@@ -68,7 +57,7 @@ int run_plot(const PlotCommandOptions& o) {
     throw usage_error(
         "give either --model FILE.json or --history FILE.csv (see backprop plot "
         "--help)");
-  check_directory(o.out, "--out");
+  ensure_output_directory(o.out, "--out");
   std::vector<std::string> written;
   if (!o.history.empty()) {
     if (has_data(o))
@@ -126,7 +115,7 @@ int run_sweep(const SweepCommandOptions& o) {
   options.activation = activation_from_string(o.activation);
   options.validate();
   const plot::Format format = plot::format_from_string(o.format);
-  if (!o.out.empty()) check_directory(o.out, "--out");  // before the runs, not after
+  if (!o.out.empty()) ensure_output_directory(o.out, "--out");  // before the runs, not after
   const Dataset data = make_dataset(o.dataset, o.n, o.noise, o.data_seed);
   const plot::SweepResult result = plot::run_sweep(data, options);
   std::fputs(plot::sweep_table(result).c_str(), stdout);
@@ -198,7 +187,7 @@ Command add_plot_command(CLI::App& app) {
   cmd->add_option("--target", o->target, "Class-label column of --data (default: the model's)");
   cmd->add_option("--dataset", o->dataset, "Built-in data set to draw: xor, circle, moons, ...");
   add_generator_options(cmd, o->n, o->noise, o->data_seed, "--dataset");
-  cmd->add_option("--out", o->out, "Existing directory for the figures")->required();
+  cmd->add_option("--out", o->out, "Directory for the figures (created if missing)")->required();
   cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
   cmd->add_option("--layer", o->layer, "Hidden layer of the neuron maps (0 = the first)")
       ->capture_default_str();
@@ -224,7 +213,8 @@ Command add_sweep_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--activation", o->activation, "Hidden activation (the output is sigmoid)")
       ->capture_default_str();
-  cmd->add_option("--out", o->out, "Existing directory for sweep.csv, sweep_runs.csv, the figure");
+  cmd->add_option("--out", o->out,
+                  "Directory for sweep.csv, sweep_runs.csv and the figure (created if missing)");
   cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
   return {cmd, [o] { return run_sweep(*o); }};
 }
