@@ -74,6 +74,20 @@ expect 0 "backprop 0.1.0" -- "$BP" --version
 expect 0 "Usage:" -- "$BP" --help
 expect 0 "--epochs" -- "$BP" train --help
 
+# ---- 4. --lr: finite and positive; an explicit --lr wins over the example's
+expect 2 "--lr: expected a positive learning rate, found nan" -- \
+  "$BP" trace --example network-2-2-1 --lr nan
+expect 2 "--lr: expected a positive learning rate, found inf" -- \
+  "$BP" trace --example network-2-2-1 --lr inf
+expect 2 "--lr: expected a positive learning rate, found -1" -- \
+  "$BP" trace --example network-2-2-1 --lr -1
+expect 2 "--lr: expected a positive learning rate, found 0" -- \
+  "$BP" trace --model "$tmp/std.json" --x 3,6 --y 1 --lr 0
+expect 2 "--lr: expected a positive learning rate, found nan" -- "$BP" sweep --lr nan
+expect 0 "W(2) = [  0.6614022455 -0.3595292654 ]" -- "$BP" trace --example network-2-2-1 --lr 0.5
+expect 0 "(--lr 0.5 replaces the example's lr 1)" -- "$BP" trace --example network-2-2-1 --lr 0.5
+expect 0 '"lr":0.5' -- "$BP" trace --example network-2-2-1 --lr 0.5 --format json
+
 # ---- 6. one name per meaning: --weight-init and --negative-slope; the old names still work
 gc=(gradcheck --layers 2-3-1 --activation leaky_relu --output-activation sigmoid)
 expect 0 "backprop: note: --init is deprecated; use --weight-init" -- "$BP" "${gc[@]}" --init glorot_uniform

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -82,6 +83,11 @@ std::vector<std::string> parse_names(const std::string& text, const std::string&
     if (name.empty())
       throw usage_error(flag + ": expected comma-separated column names, found '" + text + "'");
   return names;
+}
+
+void check_learning_rate(double lr, const std::string& flag) {
+  if (!(std::isfinite(lr) && lr > 0))
+    throw usage_error(fmt::format("{}: expected a positive learning rate, found {}", flag, lr));
 }
 
 std::string join(const std::vector<std::string>& names) {

@@ -25,6 +25,8 @@ Matrix<double> samples_from_flags(const std::vector<std::string>& texts, const s
 std::vector<int> parse_hidden(const std::string& text, const std::string& flag = "--hidden");
 // A non-empty list of names separated by commas; a usage Error for an empty name.
 std::vector<std::string> parse_names(const std::string& text, const std::string& flag);
+// A usage Error "--lr: expected a positive learning rate, found nan" unless 0 < lr < inf.
+void check_learning_rate(double lr, const std::string& flag = "--lr");
 
 // ---- names and choices --------------------------------------------------------------------------
 

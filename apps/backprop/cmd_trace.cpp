@@ -111,6 +111,7 @@ struct TraceOptions {
 };
 
 int run_trace(const TraceOptions& o) {
+  if (o.lr) check_learning_rate(*o.lr);
   bp::Network<double> net;
   bp::Matrix<double> x, y;
   std::optional<double> lr = o.lr;
@@ -127,6 +128,8 @@ int run_trace(const TraceOptions& o) {
       y = e.y;
     }
     if (!lr) lr = e.lr;
+    if (o.lr && e.lr && *o.lr != *e.lr)
+      title += fmt::format("\n(--lr {} replaces the example's lr {})", *o.lr, *e.lr);
   } else {
     if (o.model.empty())
       throw bp::usage_error("give --example NAME or --model FILE (see backprop trace --help)");
