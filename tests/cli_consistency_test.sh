@@ -74,6 +74,20 @@ expect 0 "backprop 0.1.0" -- "$BP" --version
 expect 0 "Usage:" -- "$BP" --help
 expect 0 "--epochs" -- "$BP" train --help
 
+# ---- 3. trace, graph (and gradcheck) apply a model's standardisation to --x and --data
+expect 0 "a(0) = x = [ 1 ]" -- "$BP" trace --model "$tmp/std.json" --x 3,6 --y 1
+expect 0 "(inputs standardised with the model's scaling: x <- (x - mean) / scale)" -- \
+  "$BP" trace --model "$tmp/std.json" --x 3,6 --y 1
+expect 0 "a(0) = x = [ 1 0 ]" -- "$BP" trace --model "$tmp/std.json" --data "$tmp/std.csv" --targets y
+expect 0 '"x":[[1.0],[1.0]]' -- "$BP" trace --model "$tmp/std.json" --x 3,6 --y 1 --format json
+check "trace --format json: stdout stays JSON, the note goes to stderr" -- \
+  bash -c "'$BP' trace --model '$tmp/std.json' --x 3,6 --y 1 --format json 2>/dev/null | head -c 1 | grep -q '{'"
+expect 0 "inputs standardised with the model's scaling" -- \
+  "$BP" graph --model "$tmp/std.json" --x 3,6 --y 1 --out "$tmp/g.dot"
+expect 0 "x1 = 1.0000" -- cat "$tmp/g.dot"
+expect 0 "inputs standardised with the model's scaling" -- \
+  "$BP" gradcheck --model "$tmp/std.json" --data "$tmp/std.csv" --targets y
+
 # ---- 4. --lr: finite and positive; an explicit --lr wins over the example's
 expect 2 "--lr: expected a positive learning rate, found nan" -- \
   "$BP" trace --example network-2-2-1 --lr nan

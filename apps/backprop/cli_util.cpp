@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "backprop/data/csv.h"
+#include "backprop/data/dataset.h"
 #include "backprop/error.h"
 
 namespace backprop::cli {
@@ -178,6 +179,12 @@ void ensure_output_directory(const std::string& dir, const std::string& flag) {
 void print_deprecation_note(const std::string& old_name, const std::string& new_name) {
   std::fprintf(stderr, "backprop: note: %s is deprecated; use %s\n", old_name.c_str(),
                new_name.c_str());
+}
+
+bool apply_model_scaling(const ModelInfo& info, Matrix<double>& x) {
+  if (info.input_mean.size() == 0) return false;
+  Standardizer{info.input_mean, info.input_scale}.apply(x);
+  return true;
 }
 
 std::string json_string(const std::string& s) {

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backprop/io/model_file.h"
 #include "backprop/tensor.h"
 
 namespace backprop::cli {
@@ -92,6 +93,15 @@ CLI::Option* deprecated_alias(CLI::App* cmd, const std::string& old_name,
   }
   return alias->description("Old name of " + new_name)->group(kDeprecatedGroup);
 }
+
+// ---- models -------------------------------------------------------------------------------------
+
+// x <- (x - mean) / scale with the model's standardisation (train --standardize); false, and x
+// unchanged, when the model has none. A data Error when x has not one row per model input.
+bool apply_model_scaling(const ModelInfo& info, Matrix<double>& x);
+// The one line that says so.
+inline constexpr const char* kScalingNote =
+    "inputs standardised with the model's scaling: x <- (x - mean) / scale";
 
 // A JSON string literal of `s`.
 std::string json_string(const std::string& s);

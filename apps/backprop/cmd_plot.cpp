@@ -146,6 +146,7 @@ int run_graph(const GraphCommandOptions& o) {
   Matrix<double> x, y;
   std::string title;
   std::vector<std::string> input_names;
+  bool scaled = false;
   if (!o.example.empty()) {
     if (!o.model.empty()) throw usage_error("--example: give either --example or --model");
     const LessonExample e = lesson_example(o.example);
@@ -164,10 +165,12 @@ int run_graph(const GraphCommandOptions& o) {
     network = model.network;
     x = samples_from_flags({o.x}, "--x");
     y = samples_from_flags({o.y}, "--y");
+    if (x.rows() == network.inputs()) scaled = apply_model_scaling(model.info, x);
     title = "Computational graph of " + o.model;
     input_names = model.info.feature_names;
   }
   plot::write_graph(plot::graph_dot(network, x, y, title, input_names), o.out);
+  if (scaled) std::printf("%s\n", kScalingNote);
   std::printf("wrote %s\n", o.out.c_str());
   return 0;
 }

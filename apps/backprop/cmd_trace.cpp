@@ -116,6 +116,7 @@ int run_trace(const TraceOptions& o) {
   bp::Matrix<double> x, y;
   std::optional<double> lr = o.lr;
   std::string title;
+  bp::ModelInfo info;  // the model file's input scaling, if any
   if (!o.example.empty()) {
     if (!o.model.empty()) throw bp::usage_error("--example: give either --example or --model");
     bp::LessonExample e = bp::lesson_example(o.example);
@@ -133,11 +134,12 @@ int run_trace(const TraceOptions& o) {
   } else {
     if (o.model.empty())
       throw bp::usage_error("give --example NAME or --model FILE (see backprop trace --help)");
-    net = bp::load_model(o.model);
+    bp::Model model = bp::read_model(o.model);
+    net = model.network;
+    info = model.info;
     std::tie(x, y) = load_data(o.data);
   }
   if (!o.loss.empty()) {
-    bp::Network<double> relossed = net.cast<double>();
     std::vector<bp::LayerSpec> specs;
     for (const auto& layer : net.layers())
       specs.push_back({static_cast<int>(layer.units()), layer.activation});
@@ -146,9 +148,15 @@ int run_trace(const TraceOptions& o) {
     net = with_loss;
   }
   check_data_fits(net, x, y);
+  const bool scaled = apply_model_scaling(info, x);
   const bp::Trace t = bp::trace(net, x, y, lr);
-  const std::string out = o.format == "json" ? bp::trace_to_json(t) : bp::trace_to_text(t, title);
-  std::fputs(out.c_str(), stdout);
+  if (o.format == "json") {
+    if (scaled) std::fprintf(stderr, "backprop: note: %s\n", kScalingNote);
+    std::fputs(bp::trace_to_json(t).c_str(), stdout);
+    return 0;
+  }
+  if (scaled) title += std::string(title.empty() ? "" : "\n") + "(" + kScalingNote + ")";
+  std::fputs(bp::trace_to_text(t, title).c_str(), stdout);
   return 0;
 }
 
@@ -190,6 +198,7 @@ int run_gradcheck(const GradcheckOptions& o) {
   bp::Network<double> net;
   bp::Matrix<double> x, y;
   std::string what;
+  bp::ModelInfo info;  // the model file's input scaling, if any
   if (!o.example.empty()) {
     bp::LessonExample e = bp::lesson_example(o.example);
     net = e.network;
@@ -197,7 +206,9 @@ int run_gradcheck(const GradcheckOptions& o) {
     y = e.y;
     what = "example " + o.example;
   } else if (!o.model.empty()) {
-    net = bp::load_model(o.model);
+    bp::Model model = bp::read_model(o.model);
+    net = model.network;
+    info = model.info;
     what = o.model;
   } else {
     const std::vector<int> sizes = parse_layer_sizes(o.layers);
@@ -222,6 +233,7 @@ int run_gradcheck(const GradcheckOptions& o) {
     std::tie(x, y) = random_data(net, o.samples, o.seed);
   }
   check_data_fits(net, x, y);
+  const bool scaled = has_data(o.data) && apply_model_scaling(info, x);
   bp::GradCheckOptions options;
   options.epsilon = o.epsilon;
   options.tolerance = o.tolerance;
@@ -230,6 +242,7 @@ int run_gradcheck(const GradcheckOptions& o) {
   std::printf("Gradient check of %s on %ld sample%s (loss %s = %.10g)\n\n", what.c_str(),
               static_cast<long>(x.cols()), x.cols() == 1 ? "" : "s",
               bp::to_string(net.loss()).c_str(), report.loss);
+  if (scaled) std::printf("(%s)\n\n", kScalingNote);
   std::fputs(bp::format_report(report).c_str(), stdout);
   return report.passed() ? 0 : 1;
 }
