@@ -102,6 +102,30 @@ expect 0 "W(2) = [  0.6614022455 -0.3595292654 ]" -- "$BP" trace --example netwo
 expect 0 "(--lr 0.5 replaces the example's lr 1)" -- "$BP" trace --example network-2-2-1 --lr 0.5
 expect 0 '"lr":0.5' -- "$BP" trace --example network-2-2-1 --lr 0.5 --format json
 
+# ---- 5. help shows defaults and choices; data to stdout; every data set in the messages
+expect 0 "default: no update; the lesson's rate for --example network-2-2-1: 1" -- "$BP" trace --help
+expect 0 "--format TEXT:{text,json}=text" -- "$BP" trace --help
+expect 0 "--example TEXT              A lesson example: single-neuron, network-2-2-1, exercise-9.1" -- \
+  "$BP" graph --help
+expect 0 "(default with --example: the example's)" -- "$BP" graph --help
+expect 2 "--example: unknown example 'nope' (expected one of: single-neuron, network-2-2-1, exercise-9.1)" -- \
+  "$BP" graph --example nope --out "$tmp/g.dot"
+expect 0 "--n INT                     Samples of the data set (default: xor 4, circle 200" -- \
+  "$BP" data --help
+expect 0 "CSV file to write (default: standard output)" -- "$BP" data --help
+expect 0 "--data-seed UINT=42" -- "$BP" sweep --help
+check "data xor without --out: the CSV, and only it, on stdout" -- \
+  bash -c "[[ \"\$('$BP' data xor 2>/dev/null)\" == \$'x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0' ]]"
+expect 0 "Wrote 4 samples of xor to $tmp/xor.csv" -- "$BP" data xor --out "$tmp/xor.csv"
+expect 2 "unknown dataset 'nope' (expected one of: xor, circle, moons, spirals, blobs)" -- \
+  "$BP" data nope
+expect 2 "unknown dataset 'moon' (did you mean 'moons'? expected one of: xor, circle, moons, spirals, blobs)" -- \
+  "$BP" data moon
+expect 2 "--dataset: unknown dataset 'nope' (expected one of: xor, circle, moons, spirals, blobs)" -- \
+  "$BP" plot --history "$tmp/h.csv" --dataset nope --out "$tmp/figs"
+expect 2 "--dataset: unknown dataset 'nope' (expected one of: xor, circle, moons, spirals, blobs)" -- \
+  "$BP" sweep --dataset nope
+
 # ---- 6. one name per meaning: --weight-init and --negative-slope; the old names still work
 gc=(gradcheck --layers 2-3-1 --activation leaky_relu --output-activation sigmoid)
 expect 0 "backprop: note: --init is deprecated; use --weight-init" -- "$BP" "${gc[@]}" --init glorot_uniform
@@ -119,6 +143,7 @@ expect 2 "--init is the old name of --weight-init; give only one" -- \
 expect 0 "--weight-init TEXT=he_normal" -- "$BP" gradcheck --help
 expect 0 "--negative-slope FLOAT=0.01" -- "$BP" gradcheck --help
 expect 0 "Deprecated:" -- "$BP" gradcheck --help
+expect 0 "backprop: note: --seed is deprecated; use --data-seed" -- "$BP" data circle --seed 3
 
 # ---- 7. diagnostics: the header is aligned with its columns; a few dead units are a warning
 cat > "$tmp/dead.json" <<'JSON'

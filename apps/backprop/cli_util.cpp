@@ -133,6 +133,15 @@ std::string closest_name(const std::string& given, const std::vector<std::string
   return best;
 }
 
+void check_choice(const std::string& value, const std::vector<std::string>& choices,
+                  const std::string& flag, const std::string& what) {
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+  const std::string closest = closest_name(value, choices);
+  throw usage_error(fmt::format(
+      "{}unknown {} '{}' ({}expected one of: {})", flag.empty() ? "" : flag + ": ", what, value,
+      closest.empty() ? "" : "did you mean '" + closest + "'? ", join(choices)));
+}
+
 void check_output_path(const std::string& path, const std::string& flag,
                        const std::vector<std::string>& inputs, bool force) {
   namespace fs = std::filesystem;
@@ -204,10 +213,31 @@ std::string json_string(const std::string& s) {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
+namespace {
+// A CLI11 check that a number given to a flag satisfies `ok`: "--n: expected WHAT, found -5".
+CLI::Validator number_check(bool (*ok)(double), const std::string& what) {
+  return CLI::Validator(
+      [ok, what](std::string& text) {
+        double value = 0;
+        if (CLI::detail::lexical_cast(text, value) && ok(value)) return std::string();
+        return "expected " + what + ", found " + text;
+      },
+      "", what);
+}
+}  // namespace
+
 void add_generator_options(CLI::App* cmd, int& n, double& noise, unsigned& seed,
                            const std::string& of) {
-  cmd->add_option("--n", n, "Samples of " + of);
-  cmd->add_option("--noise", noise, "Noise of " + of);
+  // The generators' own defaults, as make_dataset documents them (data/dataset.h).
+  cmd->add_option(
+         "--n", n,
+         "Samples of " + of + " (default: xor 4, circle 200, moons 200, spirals 300, blobs 300)")
+      ->check(number_check([](double v) { return v > 0; }, "a positive number"));
+  cmd->add_option("--noise", noise,
+                  "Noise of " + of +
+                      " (default: xor 0, circle 0.1, moons 0.1, spirals 0.2; blobs: spread 1)")
+      ->check(number_check([](double v) { return std::isfinite(v) && v >= 0; },
+                           "a finite number >= 0"));
   cmd->add_option("--data-seed", seed, "Seed of " + of)->capture_default_str();
 }
 

@@ -38,6 +38,11 @@ std::size_t edit_distance(const std::string& a, const std::string& b);
 // The candidate closest to `given` if it is close enough to be a typo of it (at most one edit per
 // three characters, at least one), else "".
 std::string closest_name(const std::string& given, const std::vector<std::string>& candidates);
+// A usage Error unless `value` is one of `choices`, naming the flag, the choices and the closest:
+//   --dataset: unknown dataset 'moon' (did you mean 'moons'? expected one of: xor, circle, ...)
+// `flag` may be empty (a positional argument).
+void check_choice(const std::string& value, const std::vector<std::string>& choices,
+                  const std::string& flag, const std::string& what);
 
 // ---- output paths -------------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ int run_plot(const PlotCommandOptions& o) {
     throw usage_error(
         "give either --model FILE.json or --history FILE.csv (see backprop plot "
         "--help)");
+  if (!o.dataset.empty()) check_choice(o.dataset, dataset_names(), "--dataset", "dataset");
   ensure_output_directory(o.out, "--out");
   std::vector<std::string> written;
   if (!o.history.empty()) {
@@ -115,6 +116,7 @@ int run_sweep(const SweepCommandOptions& o) {
   options.activation = activation_from_string(o.activation);
   options.validate();
   const plot::Format format = plot::format_from_string(o.format);
+  check_choice(o.dataset, dataset_names(), "--dataset", "dataset");
   if (!o.out.empty()) ensure_output_directory(o.out, "--out");  // before the runs, not after
   const Dataset data = make_dataset(o.dataset, o.n, o.noise, o.data_seed);
   const plot::SweepResult result = plot::run_sweep(data, options);
@@ -149,6 +151,7 @@ int run_graph(const GraphCommandOptions& o) {
   bool scaled = false;
   if (!o.example.empty()) {
     if (!o.model.empty()) throw usage_error("--example: give either --example or --model");
+    check_choice(o.example, lesson_example_names(), "--example", "example");
     const LessonExample e = lesson_example(o.example);
     network = e.network;
     x = o.x.empty() ? e.x : samples_from_flags({o.x}, "--x");
@@ -188,7 +191,7 @@ Command add_plot_command(CLI::App& app) {
                   "History CSV (epoch,loss,accuracy,val_loss,val_accuracy) from train --history");
   cmd->add_option("--data", o->data_file, "CSV data to draw with a 2-input model");
   cmd->add_option("--target", o->target, "Class-label column of --data (default: the model's)");
-  cmd->add_option("--dataset", o->dataset, "Built-in data set to draw: xor, circle, moons, ...");
+  cmd->add_option("--dataset", o->dataset, "Built-in data set to draw: " + join(dataset_names()));
   add_generator_options(cmd, o->n, o->noise, o->data_seed, "--dataset");
   cmd->add_option("--out", o->out, "Directory for the figures (created if missing)")->required();
   cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
@@ -203,7 +206,8 @@ Command add_sweep_command(CLI::App& app) {
       "sweep",
       "The lesson's Exercise 9.3: train 2-H-1 nets of several hidden sizes from several "
       "seeds and compare");
-  cmd->add_option("--dataset", o->dataset, "Built-in data set")->capture_default_str();
+  cmd->add_option("--dataset", o->dataset, "Built-in data set: " + join(dataset_names()))
+      ->capture_default_str();
   add_generator_options(cmd, o->n, o->noise, o->data_seed, "--dataset");
   cmd->add_option("--hidden-sizes", o->hidden_sizes, "Hidden sizes to compare")
       ->capture_default_str();
@@ -217,7 +221,8 @@ Command add_sweep_command(CLI::App& app) {
   cmd->add_option("--activation", o->activation, "Hidden activation (the output is sigmoid)")
       ->capture_default_str();
   cmd->add_option("--out", o->out,
-                  "Directory for sweep.csv, sweep_runs.csv and the figure (created if missing)");
+                  "Directory for sweep.csv, sweep_runs.csv and the figure (created if missing; "
+                  "default: print the table only)");
   cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
   return {cmd, [o] { return run_sweep(*o); }};
 }
@@ -228,10 +233,13 @@ Command add_graph_command(CLI::App& app) {
       "graph",
       "The computational graph of a small net on one sample, every node with its value "
       "and gradient (Graphviz)");
-  cmd->add_option("--example", o->example, "A lesson example: single-neuron, network-2-2-1, ...");
+  cmd->add_option("--example", o->example, "A lesson example: " + join(lesson_example_names()));
   cmd->add_option("--model", o->model, "Model file (JSON) of a small network (<= 10 units)");
-  cmd->add_option("--x", o->x, "The sample's inputs, comma-separated (e.g. 2 or 1,0)");
-  cmd->add_option("--y", o->y, "Its target, comma-separated");
+  cmd->add_option("--x", o->x,
+                  "The sample's inputs, comma-separated, e.g. 2 or 1,0 (default with --example: "
+                  "the example's)");
+  cmd->add_option("--y", o->y,
+                  "Its target, comma-separated (default with --example: the example's)");
   cmd->add_option("--out", o->out, "Output: .dot (text), or .svg/.png/.pdf (runs Graphviz's dot)")
       ->required();
   return {cmd, [o] { return run_graph(*o); }};

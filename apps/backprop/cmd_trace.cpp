@@ -110,6 +110,12 @@ struct TraceOptions {
   DataOptions data;
 };
 
+// The lesson's examples, checked by name before anything else.
+bp::LessonExample example(const std::string& name) {
+  check_choice(name, bp::lesson_example_names(), "--example", "example");
+  return bp::lesson_example(name);
+}
+
 int run_trace(const TraceOptions& o) {
   if (o.lr) check_learning_rate(*o.lr);
   bp::Network<double> net;
@@ -119,7 +125,7 @@ int run_trace(const TraceOptions& o) {
   bp::ModelInfo info;  // the model file's input scaling, if any
   if (!o.example.empty()) {
     if (!o.model.empty()) throw bp::usage_error("--example: give either --example or --model");
-    bp::LessonExample e = bp::lesson_example(o.example);
+    bp::LessonExample e = example(o.example);
     net = e.network;
     title = e.title;
     if (has_data(o.data)) {
@@ -200,7 +206,7 @@ int run_gradcheck(const GradcheckOptions& o) {
   std::string what;
   bp::ModelInfo info;  // the model file's input scaling, if any
   if (!o.example.empty()) {
-    bp::LessonExample e = bp::lesson_example(o.example);
+    bp::LessonExample e = example(o.example);
     net = e.network;
     x = e.x;
     y = e.y;
@@ -247,19 +253,32 @@ int run_gradcheck(const GradcheckOptions& o) {
   return report.passed() ? 0 : 1;
 }
 
+// What trace does without --lr: no update, or the lesson example's own step.
+std::string lr_help() {
+  std::vector<std::string> rates;
+  for (const std::string& name : bp::lesson_example_names())
+    if (const std::optional<double> lr = bp::lesson_example(name).lr)
+      rates.push_back(fmt::format("{}: {}", name, *lr));
+  return "Also show one gradient-descent update at this rate (default: no update; the lesson's "
+         "rate for --example " +
+         join(rates) + ")";
+}
+
 }  // namespace
 
 Command add_trace_command(CLI::App& app) {
   auto o = std::make_shared<TraceOptions>();
   CLI::App* cmd = app.add_subcommand(
       "trace", "Print every number of one forward and backward pass, as the lesson's tables do");
-  cmd->add_option("--example", o->example,
-                  "A lesson example: single-neuron, network-2-2-1, exercise-9.1");
+  cmd->add_option("--example", o->example, "A lesson example: " + join(bp::lesson_example_names()));
   cmd->add_option("--model", o->model, "Model file (JSON)");
   add_data_options(cmd, o->data);
-  cmd->add_option("--loss", o->loss, "Override the model's loss: mse, bce, cross_entropy");
-  cmd->add_option("--lr", o->lr, "Also show one gradient-descent update at this rate");
-  cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--loss", o->loss,
+                  "Override the model's loss: mse, bce, cross_entropy (default: the model's)");
+  cmd->add_option("--lr", o->lr, lr_help());
+  cmd->add_option("--format", o->format, "text or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   return {cmd, [o] { return run_trace(*o); }};
 }
 
@@ -268,7 +287,8 @@ Command add_gradcheck_command(CLI::App& app) {
   GradcheckOptions& gc = *o;
   CLI::App* gc_cmd = app.add_subcommand(
       "gradcheck", "Compare backprop's gradients with central differences, in double");
-  gc_cmd->add_option("--example", gc.example, "A lesson example (see trace)");
+  gc_cmd->add_option("--example", gc.example,
+                     "A lesson example: " + join(bp::lesson_example_names()));
   gc_cmd->add_option("--model", gc.model, "Model file (JSON)");
   gc_cmd->add_option("--layers", gc.layers, "A generated network, e.g. 2-3-2");
   gc_cmd->add_option("--activation", gc.activation, "Hidden activation of --layers")
