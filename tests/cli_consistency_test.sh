@@ -171,5 +171,27 @@ check "diagnostics: header columns end where the values end ('$header' '$row1' '
 check "diagnostics: dead units are not 'no problems found'" -- \
   bash -c "! grep -q 'no problems found' '$tmp/diag.txt'"
 
+# ---- 8. the same error, the same exit status: 2 for flags and their values, 1 for files
+printf 'a,b,c,y\n1,2,3,1\n' > "$tmp/three.csv"
+expect 2 "--x: the data has 3 input values per sample, the network expects 2" -- \
+  "$BP" trace --model "$tmp/std.json" --x 1,0,1 --y 1
+expect 2 "--x: the network has 2 inputs, the sample has 3 values" -- \
+  "$BP" graph --model "$tmp/std.json" --x 1,0,1 --y 1 --out "$tmp/g.dot"
+expect 1 "three.csv: the data has 3 input values per sample, the network expects 2" -- \
+  "$BP" trace --model "$tmp/std.json" --data "$tmp/three.csv" --targets y
+expect 2 "--targets: every column of $tmp/std.csv is a target" -- \
+  "$BP" trace --model "$tmp/std.json" --data "$tmp/std.csv" --targets x1,x2,y
+for cmd in "trace --x 1,0 --y 1" "gradcheck" "graph --x 1,0 --y 1 --out $tmp/g.dot" \
+           "plot --out $tmp/figs" "info"; do
+  expect 1 "$tmp/missing.json: cannot open" -- "$BP" $cmd --model "$tmp/missing.json"
+done
+expect 2 "--n: expected a positive number, found -5" -- "$BP" data circle --n -5
+expect 2 "--noise: expected a finite number >= 0, found -1" -- "$BP" sweep --noise -1
+expect 2 "--plot-format: unknown plot format 'gif'" -- "$BP" plot --history "$tmp/h.csv" \
+  --out "$tmp/figs" --plot-format gif
+expect 2 "--epsilon: expected a positive number, found nan" -- "$BP" gradcheck --layers 2-1 --epsilon nan
+expect 2 "--out: cannot write '$tmp/no/x.csv': directory '$tmp/no' does not exist" -- \
+  "$BP" data xor --out "$tmp/no/x.csv"
+
 echo "cli_consistency: $pass passed, $fails failed"
 [[ $fails -eq 0 ]]

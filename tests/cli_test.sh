@@ -62,7 +62,7 @@ expect 2 "unknown example 'nope'" -- "$BP" trace --example nope
 expect 2 "--x: expected comma-separated finite numbers like 1,0, found '1,a'" -- \
   "$BP" trace --model "$tmp/m.json" --x 1,a --y 1
 expect 2 "--y: expected one target per --x" -- "$BP" trace --model "$tmp/m.json" --x 1,0
-expect 1 "the data has 3 input values per sample, the network expects 2" -- \
+expect 2 "the data has 3 input values per sample, the network expects 2" -- \
   "$BP" trace --model "$tmp/m.json" --x 1,0,1 --y 1
 expect 1 "$tmp/missing.json: cannot open" -- "$BP" trace --model "$tmp/missing.json" --x 1,0 --y 1
 echo '{"format": "backprop-model", "version": 1, "inputs": 2' > "$tmp/trunc.json"

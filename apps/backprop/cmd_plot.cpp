@@ -23,6 +23,15 @@ std::string in_directory(const std::string& dir, const std::string& name) {
   return (std::filesystem::path(dir) / name).string();
 }
 
+// The library names no flag: say which one.
+plot::Format plot_format(const std::string& name) {
+  try {
+    return plot::format_from_string(name);
+  } catch (const Error& e) {
+    throw usage_error(std::string("--plot-format: ") + e.what());
+  }
+}
+
 // ---- backprop plot ------------------------------------------------------------------------------
 
 struct PlotCommandOptions {
@@ -52,7 +61,7 @@ Dataset plot_data(const PlotCommandOptions& o, const Model& model) {
 }
 
 int run_plot(const PlotCommandOptions& o) {
-  const plot::Format format = plot::format_from_string(o.format);
+  const plot::Format format = plot_format(o.format);
   if (o.model.empty() == o.history.empty())
     throw usage_error(
         "give either --model FILE.json or --history FILE.csv (see backprop plot "
@@ -71,6 +80,12 @@ int run_plot(const PlotCommandOptions& o) {
     written.push_back(path);
   } else {
     const Model model = read_model(o.model);
+    const std::size_t hidden = model.network.depth() - 1;
+    if (o.layer > 0 && o.layer >= hidden)  // checked here too when no data asks for neuron maps
+      throw usage_error(
+          fmt::format("--layer: hidden layer {} is out of range: the model has {} "
+                      "hidden layer{}",
+                      o.layer, hidden, hidden == 1 ? "" : "s"));
     std::unique_ptr<Dataset> data;
     if (has_data(o)) {
       data = std::make_unique<Dataset>(plot_data(o, model));
@@ -115,7 +130,7 @@ int run_sweep(const SweepCommandOptions& o) {
   options.lr = o.lr;
   options.activation = activation_from_string(o.activation);
   options.validate();
-  const plot::Format format = plot::format_from_string(o.format);
+  const plot::Format format = plot_format(o.format);
   check_choice(o.dataset, dataset_names(), "--dataset", "dataset");
   if (!o.out.empty()) ensure_output_directory(o.out, "--out");  // before the runs, not after
   const Dataset data = make_dataset(o.dataset, o.n, o.noise, o.data_seed);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -80,7 +81,8 @@ std::pair<bp::Matrix<double>, bp::Matrix<double>> load_data(const DataOptions& d
       if (std::find(target_columns.begin(), target_columns.end(), c) == target_columns.end())
         input_columns.push_back(c);
     if (input_columns.empty())
-      throw bp::Error(d.data_file + ": no input columns left besides the targets " + d.targets);
+      throw bp::usage_error("--targets: every column of " + d.data_file +
+                            " is a target; leave at least one input column");
     return {bp::numeric_columns(table, input_columns), bp::numeric_columns(table, target_columns)};
   }
   if (d.x.empty()) throw bp::usage_error("--x: give at least one input sample (or --data)");
@@ -90,16 +92,22 @@ std::pair<bp::Matrix<double>, bp::Matrix<double>> load_data(const DataOptions& d
   return {samples_from_flags(d.x, "--x"), samples_from_flags(d.y, "--y")};
 }
 
+// The samples fit the network: a usage Error for --x/--y (flag values), a data Error for a file.
 void check_data_fits(const bp::Network<double>& net, const bp::Matrix<double>& x,
-                     const bp::Matrix<double>& y) {
+                     const bp::Matrix<double>& y, const DataOptions& d) {
+  const auto error = [&d](const std::string& flag, const std::string& message) {
+    return d.data_file.empty() ? bp::usage_error(flag + ": " + message)
+                               : bp::Error(d.data_file + ": " + message);
+  };
   if (x.rows() != net.inputs())
-    throw bp::Error(fmt::format("the data has {} input value{} per sample, the network expects {}",
-                                x.rows(), x.rows() == 1 ? "" : "s", net.inputs()));
+    throw error("--x",
+                fmt::format("the data has {} input value{} per sample, the network expects {}",
+                            x.rows(), x.rows() == 1 ? "" : "s", net.inputs()));
   if (y.rows() != net.outputs())
-    throw bp::Error(fmt::format(
-        "the data has {} target value{} per sample, the network has {} "
-        "output{}",
-        y.rows(), y.rows() == 1 ? "" : "s", net.outputs(), net.outputs() == 1 ? "" : "s"));
+    throw error("--y", fmt::format("the data has {} target value{} per sample, the network has {} "
+                                   "output{}",
+                                   y.rows(), y.rows() == 1 ? "" : "s", net.outputs(),
+                                   net.outputs() == 1 ? "" : "s"));
 }
 
 // ---- backprop trace -----------------------------------------------------------------------------
@@ -153,7 +161,7 @@ int run_trace(const TraceOptions& o) {
     with_loss.layers() = net.layers();
     net = with_loss;
   }
-  check_data_fits(net, x, y);
+  check_data_fits(net, x, y, o.data);
   const bool scaled = apply_model_scaling(info, x);
   const bp::Trace t = bp::trace(net, x, y, lr);
   if (o.format == "json") {
@@ -199,8 +207,12 @@ int run_gradcheck(const GradcheckOptions& o) {
   if (o.samples <= 0)
     throw bp::usage_error("--samples: expected a positive number, found " +
                           std::to_string(o.samples));
-  if (!(o.epsilon > 0)) throw bp::usage_error("--epsilon: expected a positive number");
-  if (!(o.tolerance > 0)) throw bp::usage_error("--tolerance: expected a positive number");
+  if (!(o.epsilon > 0 && std::isfinite(o.epsilon)))
+    throw bp::usage_error(
+        fmt::format("--epsilon: expected a positive number, found {}", o.epsilon));
+  if (!(o.tolerance > 0 && std::isfinite(o.tolerance)))
+    throw bp::usage_error(
+        fmt::format("--tolerance: expected a positive number, found {}", o.tolerance));
   bp::Network<double> net;
   bp::Matrix<double> x, y;
   std::string what;
@@ -238,7 +250,7 @@ int run_gradcheck(const GradcheckOptions& o) {
   } else if (x.size() == 0) {
     std::tie(x, y) = random_data(net, o.samples, o.seed);
   }
-  check_data_fits(net, x, y);
+  check_data_fits(net, x, y, o.data);
   const bool scaled = has_data(o.data) && apply_model_scaling(info, x);
   bp::GradCheckOptions options;
   options.epsilon = o.epsilon;
