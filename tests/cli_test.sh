@@ -62,7 +62,7 @@ expect 2 "unknown example 'nope'" -- "$BP" trace --example nope
 expect 2 "--x: expected comma-separated finite numbers like 1,0, found '1,a'" -- \
   "$BP" trace --model "$tmp/m.json" --x 1,a --y 1
 expect 2 "--y: expected one target per --x" -- "$BP" trace --model "$tmp/m.json" --x 1,0
-expect 1 "the data has 3 input values per sample, the network expects 2" -- \
+expect 2 "the data has 3 input values per sample, the network expects 2" -- \
   "$BP" trace --model "$tmp/m.json" --x 1,0,1 --y 1
 expect 1 "$tmp/missing.json: cannot open" -- "$BP" trace --model "$tmp/missing.json" --x 1,0 --y 1
 echo '{"format": "backprop-model", "version": 1, "inputs": 2' > "$tmp/trunc.json"
@@ -196,7 +196,7 @@ expect 0 "Wrote $tmp/fig/boundary.png" -- "$BP" xor --plot "$tmp/fig"
 expect 0 "Wrote $tmp/fig/neurons.svg" -- "$BP" circle --epochs 200 --plot "$tmp/fig" --plot-format svg
 expect 0 "%PDF" -- bash -c "'$BP' train --dataset moons --epochs 20 --quiet --plot '$tmp/fig' --plot-format pdf && head -c 4 '$tmp/fig/loss.pdf'"
 expect 0 "Wrote $tmp/nope/boundary.png" -- "$BP" xor --plot "$tmp/nope"  # created when missing
-expect 2 "--plot: cannot create '$tmp/no/such': directory '$tmp/no' does not exist" -- \
+expect 2 "--plot: cannot create directory '$tmp/no/such': its parent '$tmp/no' does not exist" -- \
   "$BP" xor --plot "$tmp/no/such"
 expect 2 "png, svg, pdf" -- "$BP" xor --plot "$tmp/fig" --plot-format gif
 expect 0 "loss" -- "$BP" plot --history "$tmp/h.csv" --out "$tmp/fig"

@@ -1,9 +1,14 @@
 // cmd_model.cpp — using a saved model: `predict`, `evaluate`, `info`; and `data`, which exports a
 // built-in data set. The model bundle (model/model.h) does the work; this file prints.
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -181,9 +186,34 @@ struct DataOptions {
   unsigned seed = 42;
 };
 
+// The CSV text of a data set. write_csv is the one CSV writer (it checks the names and writes
+// numbers that read back bit for bit), and it writes files only: so through a temporary file.
+std::string csv_text(const Dataset& d) {
+  namespace fs = std::filesystem;
+  std::string path = (fs::temp_directory_path() / "backprop-data-XXXXXX").string();
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) throw Error(path + ": cannot create a temporary file (" + std::strerror(errno) + ")");
+  ::close(fd);
+  try {
+    write_csv(d, path);
+    std::string text = read_file(path);
+    fs::remove(path);
+    return text;
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(path, ignored);
+    throw;
+  }
+}
+
 int run_data(const DataOptions& o) {
-  check_output_path(o.out, "--out", {}, true);
+  check_choice(o.name, dataset_names(), "", "dataset");
+  if (!o.out.empty()) check_output_path(o.out, "--out", {}, true);
   const Dataset d = make_dataset(o.name, o.n, o.noise, o.seed);
+  if (o.out.empty()) {
+    std::fputs(csv_text(d).c_str(), stdout);
+    return 0;
+  }
   write_csv(d, o.out);
   std::printf("Wrote %zu samples of %s to %s\n", d.size(), d.source.c_str(), o.out.c_str());
   return 0;
@@ -231,11 +261,11 @@ Command add_info_command(CLI::App& app) {
 Command add_data_command(CLI::App& app) {
   auto o = std::make_shared<DataOptions>();
   CLI::App* cmd = app.add_subcommand("data", "Export a built-in data set as CSV");
-  cmd->add_option("name", o->name, "xor, circle, moons, spirals, blobs")->required();
-  cmd->add_option("--out", o->out, "CSV file to write")->required();
-  cmd->add_option("--n", o->n, "Samples");
-  cmd->add_option("--noise", o->noise, "Noise (blobs: spread)");
-  cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
+  cmd->add_option("name", o->name, "The data set: " + join(dataset_names()))->required();
+  cmd->add_option("--out", o->out, "CSV file to write (default: standard output)");
+  add_generator_options(cmd, o->n, o->noise, o->seed, "the data set");
+  // train, sweep and plot call it --data-seed; their --seed seeds the weights.
+  deprecated_alias(cmd, "--seed", "--data-seed", o->seed);
   return {cmd, [o] { return run_data(*o); }};
 }
 

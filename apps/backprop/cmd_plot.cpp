@@ -24,19 +24,17 @@
 namespace backprop::cli {
 namespace {
 
-// An output directory must exist: writing figures into a mistyped path should fail before any
-// work, not create it.
-void check_directory(const std::string& dir, const std::string& flag) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (dir.empty()) throw usage_error(flag + ": expected a directory, found an empty name");
-  if (!fs::exists(dir, ec))
-    throw usage_error(flag + ": directory '" + dir + "' does not exist (create it first)");
-  if (!fs::is_directory(dir, ec)) throw usage_error(flag + ": '" + dir + "' is not a directory");
-}
-
 std::string in_directory(const std::string& dir, const std::string& name) {
   return (std::filesystem::path(dir) / name).string();
+}
+
+// The library names no flag: say which one.
+plot::Format plot_format(const std::string& name) {
+  try {
+    return plot::format_from_string(name);
+  } catch (const Error& e) {
+    throw usage_error(std::string("--plot-format: ") + e.what());
+  }
 }
 
 // ---- backprop plot ------------------------------------------------------------------------------
@@ -68,12 +66,13 @@ Dataset plot_data(const PlotCommandOptions& o, const Model& model) {
 }
 
 int run_plot(const PlotCommandOptions& o) {
-  const plot::Format format = plot::format_from_string(o.format);
+  const plot::Format format = plot_format(o.format);
   if (o.model.empty() == o.history.empty())
     throw usage_error(
         "give either --model FILE.json or --history FILE.csv (see backprop plot "
         "--help)");
-  check_directory(o.out, "--out");
+  if (!o.dataset.empty()) check_choice(o.dataset, dataset_names(), "--dataset", "dataset");
+  ensure_output_directory(o.out, "--out");
   std::vector<std::string> written;
   if (!o.history.empty()) {
     if (has_data(o))
@@ -86,6 +85,12 @@ int run_plot(const PlotCommandOptions& o) {
     written.push_back(path);
   } else {
     const Model model = read_model(o.model);
+    const std::size_t hidden = model.network.depth() - 1;
+    if (o.layer > 0 && o.layer >= hidden)  // checked here too when no data asks for neuron maps
+      throw usage_error(
+          fmt::format("--layer: hidden layer {} is out of range: the model has {} "
+                      "hidden layer{}",
+                      o.layer, hidden, hidden == 1 ? "" : "s"));
     std::unique_ptr<Dataset> data;
     if (has_data(o)) {
       data = std::make_unique<Dataset>(plot_data(o, model));
@@ -130,8 +135,9 @@ int run_sweep(const SweepCommandOptions& o) {
   options.lr = o.lr;
   options.activation = activation_from_string(o.activation);
   options.validate();
-  const plot::Format format = plot::format_from_string(o.format);
-  if (!o.out.empty()) check_directory(o.out, "--out");  // before the runs, not after
+  const plot::Format format = plot_format(o.format);
+  check_choice(o.dataset, dataset_names(), "--dataset", "dataset");
+  if (!o.out.empty()) ensure_output_directory(o.out, "--out");  // before the runs, not after
   const Dataset data = make_dataset(o.dataset, o.n, o.noise, o.data_seed);
   const plot::SweepResult result = plot::run_sweep(data, options);
   std::fputs(plot::sweep_table(result).c_str(), stdout);
@@ -162,8 +168,10 @@ int run_graph(const GraphCommandOptions& o) {
   Matrix<double> x, y;
   std::string title;
   std::vector<std::string> input_names;
+  bool scaled = false;
   if (!o.example.empty()) {
     if (!o.model.empty()) throw usage_error("--example: give either --example or --model");
+    check_choice(o.example, lesson_example_names(), "--example", "example");
     const LessonExample e = lesson_example(o.example);
     network = e.network;
     x = o.x.empty() ? e.x : samples_from_flags({o.x}, "--x");
@@ -180,10 +188,12 @@ int run_graph(const GraphCommandOptions& o) {
     network = model.network;
     x = samples_from_flags({o.x}, "--x");
     y = samples_from_flags({o.y}, "--y");
+    if (x.rows() == network.inputs()) scaled = apply_model_scaling(model.info, x);
     title = "Computational graph of " + o.model;
     input_names = model.info.feature_names;
   }
   plot::write_graph(plot::graph_dot(network, x, y, title, input_names), o.out);
+  if (scaled) std::printf("%s\n", kScalingNote);
   std::printf("wrote %s\n", o.out.c_str());
   return 0;
 }
@@ -201,9 +211,9 @@ Command add_plot_command(CLI::App& app) {
                   "History CSV (epoch,loss,accuracy,val_loss,val_accuracy) from train --history");
   cmd->add_option("--data", o->data_file, "CSV data to draw with a 2-input model");
   cmd->add_option("--target", o->target, "Class-label column of --data (default: the model's)");
-  cmd->add_option("--dataset", o->dataset, "Built-in data set to draw: xor, circle, moons, ...");
+  cmd->add_option("--dataset", o->dataset, "Built-in data set to draw: " + join(dataset_names()));
   add_generator_options(cmd, o->n, o->noise, o->data_seed, "--dataset");
-  cmd->add_option("--out", o->out, "Existing directory for the figures")->required();
+  cmd->add_option("--out", o->out, "Directory for the figures (created if missing)")->required();
   cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
   cmd->add_option("--layer", o->layer, "Hidden layer of the neuron maps (0 = the first)")
       ->capture_default_str();
@@ -216,7 +226,8 @@ Command add_sweep_command(CLI::App& app) {
       "sweep",
       "The lesson's Exercise 9.3: train 2-H-1 nets of several hidden sizes from several "
       "seeds and compare");
-  cmd->add_option("--dataset", o->dataset, "Built-in data set")->capture_default_str();
+  cmd->add_option("--dataset", o->dataset, "Built-in data set: " + join(dataset_names()))
+      ->capture_default_str();
   add_generator_options(cmd, o->n, o->noise, o->data_seed, "--dataset");
   cmd->add_option("--hidden-sizes", o->hidden_sizes, "Hidden sizes to compare")
       ->capture_default_str();
@@ -229,7 +240,9 @@ Command add_sweep_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--activation", o->activation, "Hidden activation (the output is sigmoid)")
       ->capture_default_str();
-  cmd->add_option("--out", o->out, "Existing directory for sweep.csv, sweep_runs.csv, the figure");
+  cmd->add_option("--out", o->out,
+                  "Directory for sweep.csv, sweep_runs.csv and the figure (created if missing; "
+                  "default: print the table only)");
   cmd->add_option("--plot-format", o->format, "png, svg or pdf")->capture_default_str();
   return {cmd, [o] { return run_sweep(*o); }};
 }
@@ -240,10 +253,13 @@ Command add_graph_command(CLI::App& app) {
       "graph",
       "The computational graph of a small net on one sample, every node with its value "
       "and gradient (Graphviz)");
-  cmd->add_option("--example", o->example, "A lesson example: single-neuron, network-2-2-1, ...");
+  cmd->add_option("--example", o->example, "A lesson example: " + join(lesson_example_names()));
   cmd->add_option("--model", o->model, "Model file (JSON) of a small network (<= 10 units)");
-  cmd->add_option("--x", o->x, "The sample's inputs, comma-separated (e.g. 2 or 1,0)");
-  cmd->add_option("--y", o->y, "Its target, comma-separated");
+  cmd->add_option("--x", o->x,
+                  "The sample's inputs, comma-separated, e.g. 2 or 1,0 (default with --example: "
+                  "the example's)");
+  cmd->add_option("--y", o->y,
+                  "Its target, comma-separated (default with --example: the example's)");
   cmd->add_option("--out", o->out, "Output: .dot (text), or .svg/.png/.pdf (runs Graphviz's dot)")
       ->required();
   return {cmd, [o] { return run_graph(*o); }};

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -80,7 +81,8 @@ std::pair<bp::Matrix<double>, bp::Matrix<double>> load_data(const DataOptions& d
       if (std::find(target_columns.begin(), target_columns.end(), c) == target_columns.end())
         input_columns.push_back(c);
     if (input_columns.empty())
-      throw bp::Error(d.data_file + ": no input columns left besides the targets " + d.targets);
+      throw bp::usage_error("--targets: every column of " + d.data_file +
+                            " is a target; leave at least one input column");
     return {bp::numeric_columns(table, input_columns), bp::numeric_columns(table, target_columns)};
   }
   if (d.x.empty()) throw bp::usage_error("--x: give at least one input sample (or --data)");
@@ -90,16 +92,22 @@ std::pair<bp::Matrix<double>, bp::Matrix<double>> load_data(const DataOptions& d
   return {samples_from_flags(d.x, "--x"), samples_from_flags(d.y, "--y")};
 }
 
+// The samples fit the network: a usage Error for --x/--y (flag values), a data Error for a file.
 void check_data_fits(const bp::Network<double>& net, const bp::Matrix<double>& x,
-                     const bp::Matrix<double>& y) {
+                     const bp::Matrix<double>& y, const DataOptions& d) {
+  const auto error = [&d](const std::string& flag, const std::string& message) {
+    return d.data_file.empty() ? bp::usage_error(flag + ": " + message)
+                               : bp::Error(d.data_file + ": " + message);
+  };
   if (x.rows() != net.inputs())
-    throw bp::Error(fmt::format("the data has {} input value{} per sample, the network expects {}",
-                                x.rows(), x.rows() == 1 ? "" : "s", net.inputs()));
+    throw error("--x",
+                fmt::format("the data has {} input value{} per sample, the network expects {}",
+                            x.rows(), x.rows() == 1 ? "" : "s", net.inputs()));
   if (y.rows() != net.outputs())
-    throw bp::Error(fmt::format(
-        "the data has {} target value{} per sample, the network has {} "
-        "output{}",
-        y.rows(), y.rows() == 1 ? "" : "s", net.outputs(), net.outputs() == 1 ? "" : "s"));
+    throw error("--y", fmt::format("the data has {} target value{} per sample, the network has {} "
+                                   "output{}",
+                                   y.rows(), y.rows() == 1 ? "" : "s", net.outputs(),
+                                   net.outputs() == 1 ? "" : "s"));
 }
 
 // ---- backprop trace -----------------------------------------------------------------------------
@@ -110,14 +118,22 @@ struct TraceOptions {
   DataOptions data;
 };
 
+// The lesson's examples, checked by name before anything else.
+bp::LessonExample example(const std::string& name) {
+  check_choice(name, bp::lesson_example_names(), "--example", "example");
+  return bp::lesson_example(name);
+}
+
 int run_trace(const TraceOptions& o) {
+  if (o.lr) check_learning_rate(*o.lr);
   bp::Network<double> net;
   bp::Matrix<double> x, y;
   std::optional<double> lr = o.lr;
   std::string title;
+  bp::ModelInfo info;  // the model file's input scaling, if any
   if (!o.example.empty()) {
     if (!o.model.empty()) throw bp::usage_error("--example: give either --example or --model");
-    bp::LessonExample e = bp::lesson_example(o.example);
+    bp::LessonExample e = example(o.example);
     net = e.network;
     title = e.title;
     if (has_data(o.data)) {
@@ -127,14 +143,17 @@ int run_trace(const TraceOptions& o) {
       y = e.y;
     }
     if (!lr) lr = e.lr;
+    if (o.lr && e.lr && *o.lr != *e.lr)
+      title += fmt::format("\n(--lr {} replaces the example's lr {})", *o.lr, *e.lr);
   } else {
     if (o.model.empty())
       throw bp::usage_error("give --example NAME or --model FILE (see backprop trace --help)");
-    net = bp::load_model(o.model);
+    bp::Model model = bp::read_model(o.model);
+    net = model.network;
+    info = model.info;
     std::tie(x, y) = load_data(o.data);
   }
   if (!o.loss.empty()) {
-    bp::Network<double> relossed = net.cast<double>();
     std::vector<bp::LayerSpec> specs;
     for (const auto& layer : net.layers())
       specs.push_back({static_cast<int>(layer.units()), layer.activation});
@@ -142,10 +161,16 @@ int run_trace(const TraceOptions& o) {
     with_loss.layers() = net.layers();
     net = with_loss;
   }
-  check_data_fits(net, x, y);
+  check_data_fits(net, x, y, o.data);
+  const bool scaled = apply_model_scaling(info, x);
   const bp::Trace t = bp::trace(net, x, y, lr);
-  const std::string out = o.format == "json" ? bp::trace_to_json(t) : bp::trace_to_text(t, title);
-  std::fputs(out.c_str(), stdout);
+  if (o.format == "json") {
+    if (scaled) std::fprintf(stderr, "backprop: note: %s\n", kScalingNote);
+    std::fputs(bp::trace_to_json(t).c_str(), stdout);
+    return 0;
+  }
+  if (scaled) title += std::string(title.empty() ? "" : "\n") + "(" + kScalingNote + ")";
+  std::fputs(bp::trace_to_text(t, title).c_str(), stdout);
   return 0;
 }
 
@@ -153,8 +178,8 @@ int run_trace(const TraceOptions& o) {
 
 struct GradcheckOptions {
   std::string example, model, layers, activation = "sigmoid", output_activation, loss = "mse";
-  std::string init = "he_normal";
-  double alpha = 0.01;
+  std::string weight_init = "he_normal";
+  double negative_slope = 0.01;
   unsigned seed = 42;
   int samples = 2;
   double epsilon = 1e-6, tolerance = 1e-5;
@@ -182,30 +207,37 @@ int run_gradcheck(const GradcheckOptions& o) {
   if (o.samples <= 0)
     throw bp::usage_error("--samples: expected a positive number, found " +
                           std::to_string(o.samples));
-  if (!(o.epsilon > 0)) throw bp::usage_error("--epsilon: expected a positive number");
-  if (!(o.tolerance > 0)) throw bp::usage_error("--tolerance: expected a positive number");
+  if (!(o.epsilon > 0 && std::isfinite(o.epsilon)))
+    throw bp::usage_error(
+        fmt::format("--epsilon: expected a positive number, found {}", o.epsilon));
+  if (!(o.tolerance > 0 && std::isfinite(o.tolerance)))
+    throw bp::usage_error(
+        fmt::format("--tolerance: expected a positive number, found {}", o.tolerance));
   bp::Network<double> net;
   bp::Matrix<double> x, y;
   std::string what;
+  bp::ModelInfo info;  // the model file's input scaling, if any
   if (!o.example.empty()) {
-    bp::LessonExample e = bp::lesson_example(o.example);
+    bp::LessonExample e = example(o.example);
     net = e.network;
     x = e.x;
     y = e.y;
     what = "example " + o.example;
   } else if (!o.model.empty()) {
-    net = bp::load_model(o.model);
+    bp::Model model = bp::read_model(o.model);
+    net = model.network;
+    info = model.info;
     what = o.model;
   } else {
     const std::vector<int> sizes = parse_layer_sizes(o.layers);
-    bp::ActivationSpec hidden{bp::activation_from_string(o.activation), o.alpha};
+    bp::ActivationSpec hidden{bp::activation_from_string(o.activation), o.negative_slope};
     const std::string out_name = o.output_activation.empty() ? o.activation : o.output_activation;
-    bp::ActivationSpec output{bp::activation_from_string(out_name), o.alpha};
+    bp::ActivationSpec output{bp::activation_from_string(out_name), o.negative_slope};
     std::vector<bp::LayerSpec> specs;
     for (std::size_t l = 1; l < sizes.size(); ++l)
       specs.push_back({sizes[l], l + 1 == sizes.size() ? output : hidden});
     net = bp::Network<double>(sizes[0], specs, bp::loss_from_string(o.loss));
-    bp::initialize(net, bp::init_from_string(o.init), o.seed);
+    bp::initialize(net, bp::init_from_string(o.weight_init), o.seed);
     // Non-zero biases, so that a bias gradient bug cannot hide behind b = 0.
     bp::Random random(o.seed + 2);
     for (auto& layer : net.layers())
@@ -218,7 +250,8 @@ int run_gradcheck(const GradcheckOptions& o) {
   } else if (x.size() == 0) {
     std::tie(x, y) = random_data(net, o.samples, o.seed);
   }
-  check_data_fits(net, x, y);
+  check_data_fits(net, x, y, o.data);
+  const bool scaled = has_data(o.data) && apply_model_scaling(info, x);
   bp::GradCheckOptions options;
   options.epsilon = o.epsilon;
   options.tolerance = o.tolerance;
@@ -227,8 +260,20 @@ int run_gradcheck(const GradcheckOptions& o) {
   std::printf("Gradient check of %s on %ld sample%s (loss %s = %.10g)\n\n", what.c_str(),
               static_cast<long>(x.cols()), x.cols() == 1 ? "" : "s",
               bp::to_string(net.loss()).c_str(), report.loss);
+  if (scaled) std::printf("(%s)\n\n", kScalingNote);
   std::fputs(bp::format_report(report).c_str(), stdout);
   return report.passed() ? 0 : 1;
+}
+
+// What trace does without --lr: no update, or the lesson example's own step.
+std::string lr_help() {
+  std::vector<std::string> rates;
+  for (const std::string& name : bp::lesson_example_names())
+    if (const std::optional<double> lr = bp::lesson_example(name).lr)
+      rates.push_back(fmt::format("{}: {}", name, *lr));
+  return "Also show one gradient-descent update at this rate (default: no update; the lesson's "
+         "rate for --example " +
+         join(rates) + ")";
 }
 
 }  // namespace
@@ -237,13 +282,15 @@ Command add_trace_command(CLI::App& app) {
   auto o = std::make_shared<TraceOptions>();
   CLI::App* cmd = app.add_subcommand(
       "trace", "Print every number of one forward and backward pass, as the lesson's tables do");
-  cmd->add_option("--example", o->example,
-                  "A lesson example: single-neuron, network-2-2-1, exercise-9.1");
+  cmd->add_option("--example", o->example, "A lesson example: " + join(bp::lesson_example_names()));
   cmd->add_option("--model", o->model, "Model file (JSON)");
   add_data_options(cmd, o->data);
-  cmd->add_option("--loss", o->loss, "Override the model's loss: mse, bce, cross_entropy");
-  cmd->add_option("--lr", o->lr, "Also show one gradient-descent update at this rate");
-  cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--loss", o->loss,
+                  "Override the model's loss: mse, bce, cross_entropy (default: the model's)");
+  cmd->add_option("--lr", o->lr, lr_help());
+  cmd->add_option("--format", o->format, "text or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   return {cmd, [o] { return run_trace(*o); }};
 }
 
@@ -252,17 +299,26 @@ Command add_gradcheck_command(CLI::App& app) {
   GradcheckOptions& gc = *o;
   CLI::App* gc_cmd = app.add_subcommand(
       "gradcheck", "Compare backprop's gradients with central differences, in double");
-  gc_cmd->add_option("--example", gc.example, "A lesson example (see trace)");
+  gc_cmd->add_option("--example", gc.example,
+                     "A lesson example: " + join(bp::lesson_example_names()));
   gc_cmd->add_option("--model", gc.model, "Model file (JSON)");
   gc_cmd->add_option("--layers", gc.layers, "A generated network, e.g. 2-3-2");
   gc_cmd->add_option("--activation", gc.activation, "Hidden activation of --layers")
       ->capture_default_str();
   gc_cmd->add_option("--output-activation", gc.output_activation,
                      "Output activation of --layers (default: --activation)");
-  gc_cmd->add_option("--alpha", gc.alpha, "leaky_relu slope")->capture_default_str();
+  gc_cmd->add_option("--negative-slope", gc.negative_slope, "leaky_relu's slope for z < 0")
+      ->capture_default_str();
   gc_cmd->add_option("--loss", gc.loss, "Loss of --layers: mse, bce, cross_entropy")
       ->capture_default_str();
-  gc_cmd->add_option("--init", gc.init, "Initialisation of --layers")->capture_default_str();
+  gc_cmd
+      ->add_option("--weight-init", gc.weight_init,
+                   "Initialisation of --layers: he_normal, he_uniform, glorot_normal, "
+                   "glorot_uniform")
+      ->capture_default_str();
+  // Old names: --init is a saved model in train, --alpha the L2 strength in scikit-learn.
+  deprecated_alias(gc_cmd, "--init", "--weight-init", gc.weight_init);
+  deprecated_alias(gc_cmd, "--alpha", "--negative-slope", gc.negative_slope);
   gc_cmd->add_option("--seed", gc.seed, "Seed of the weights and random samples")
       ->capture_default_str();
   gc_cmd->add_option("--samples", gc.samples, "Random samples when no data is given")

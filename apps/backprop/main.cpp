@@ -1,17 +1,74 @@
 // backprop — the command line: parse, call the library, print, choose the exit status.
 //
-// Exit status: 0 success, 1 a data or runtime error (or a failed gradient check), 2 a usage error.
+// Exit status: 0 success, 1 a data or runtime error (or a failed gradient check), 2 a usage error
+// (an unknown command or flag, a bad flag value, an output path that cannot be written).
+#include <cctype>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "backprop/error.h"
 #include "backprop/tensor.h"
 #include "backprop/threads.h"
+#include "cli_util.h"
 #include "commands.h"
 #include "flag_names.h"
 
+namespace {
+
+namespace cli = backprop::cli;
+
+// "-1,0" and "-.5" are values (negative numbers), not flags; "--" ends the flags.
+bool looks_like_flag(const std::string& arg) {
+  return arg.size() > 1 && arg[0] == '-' && arg != "--" &&
+         !(std::isdigit(static_cast<unsigned char>(arg[1])) || arg[1] == '.');
+}
+
+// The flags of a command as typed ("--epochs"), without the deprecated spellings.
+std::vector<std::string> flag_names(const CLI::App& cmd) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : cmd.get_options())
+    if (option->get_group() != cli::kDeprecatedGroup)
+      for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+  return names;
+}
+
+// A parse error in this tool's words: an unknown command or flag with the closest known one,
+// otherwise CLI11's message and where to find help.
+std::string explain(const CLI::ParseError& e, const std::vector<cli::Command>& commands,
+                    const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> command_names;
+  for (const cli::Command& c : commands) command_names.push_back(c.app->get_name());
+  const CLI::App* command = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (looks_like_flag(arg)) {
+      const std::string name = arg.substr(0, arg.find('='));
+      const CLI::App& where = command ? *command : app;
+      if (where.get_option_no_throw(name) != nullptr) continue;
+      const std::string closest = cli::closest_name(name, flag_names(where));
+      const std::string of = command ? "backprop " + command->get_name() : "backprop";
+      return "unknown flag '" + name + "'" +
+             (closest.empty() ? " (see " + of + " --help)" : " (did you mean '" + closest + "'?)");
+    }
+    if (command) continue;  // a value or a positional argument
+    for (const cli::Command& c : commands)
+      if (c.app->get_name() == arg) command = c.app;
+    if (command) continue;
+    const std::string closest = cli::closest_name(arg, command_names);
+    return "unknown command '" + arg + "' (" +
+           (closest.empty() ? "commands: " + cli::join(command_names)
+                            : "did you mean '" + closest + "'?") +
+           ")";
+  }
+  if (!command) return "give a command: " + cli::join(command_names) + " (see backprop --help)";
+  return std::string(e.what()) + " (see backprop " + command->get_name() + " --help)";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  namespace cli = backprop::cli;
   CLI::App app{"backprop: multilayer perceptrons trained by backpropagation"};
   app.set_version_flag("--version",
                        "backprop 0.1.0 (large matrix products: " + backprop::gemm_backend() + ")");
@@ -31,8 +88,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e);
-    return status == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fflush(stdout);
+    std::fprintf(stderr, "backprop: error: %s\n", explain(e, commands, app, argc, argv).c_str());
+    return 2;
   }
   try {
     for (const cli::Command& command : commands)

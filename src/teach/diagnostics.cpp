@@ -21,7 +21,7 @@ Diagnostics diagnose(Network<double>& network, const Matrix<double>& x, const Ma
     const Matrix<double>& a = network.a(l);
     const double samples = static_cast<double>(z.cols());
     for (Eigen::Index i = 0; i < z.rows(); ++i) {
-      if (ld.activation == Activation::relu || ld.activation == Activation::leaky_relu) {
+      if (ld.activation == Activation::relu) {
         if ((z.row(i).array() <= 0).all()) ++ld.dead_units;
       } else if (ld.activation == Activation::sigmoid) {
         const double flat = ((a.row(i).array() * (1 - a.row(i).array())) < 0.0025).count();
@@ -31,13 +31,16 @@ Diagnostics diagnose(Network<double>& network, const Matrix<double>& x, const Ma
         if (flat >= 0.99 * samples) ++ld.saturated_units;
       }
     }
-    const bool hidden = l + 1 < network.depth();
     const std::string where = fmt::format("layer {}", l + 1);
-    if (hidden && ld.dead_units > 0 && 2 * ld.dead_units >= ld.units)
-      d.warnings.push_back(fmt::format(
-          "{}: {} of {} {} units are dead (never active on these samples); try a smaller --lr, "
-          "leaky_relu, or another --seed",
-          where, ld.dead_units, ld.units, to_string(ld.activation)));
+    if (ld.dead_units > 0) {
+      const bool many =
+          static_cast<double>(ld.dead_units) >= kDeadUnitsWarning * static_cast<double>(ld.units);
+      (many ? d.warnings : d.notes)
+          .push_back(fmt::format(
+              "{}: {} of {} relu units are dead (z <= 0 on every sample, so they pass no "
+              "gradient); try a smaller --lr, leaky_relu, or another --seed",
+              where, ld.dead_units, ld.units));
+    }
     if (ld.saturated_units > 0 && 2 * ld.saturated_units >= ld.units)
       d.warnings.push_back(
           fmt::format("{}: {} of {} {} units are saturated (flat for 99% of the samples); try "
@@ -68,15 +71,19 @@ Diagnostics diagnose(Network<double>& network, const Matrix<double>& x, const Ma
 }
 
 std::string format_diagnostics(const Diagnostics& d) {
-  std::string out = "Diagnostics   units  dead  saturated      |W|   |dL/dW|\n";
+  // One format for the header and the rows, so the columns line up (all right-aligned).
+  constexpr const char* row = "  {:>5} {:>10} {:>5} {:>5} {:>9} {:>9} {:>9}\n";
+  std::string out = "Diagnostics\n";
+  out += fmt::format(row, "layer", "activation", "units", "dead", "saturated", "|W|", "|dL/dW|");
   for (std::size_t l = 0; l < d.layers.size(); ++l) {
     const LayerDiagnostics& ld = d.layers[l];
-    out += fmt::format("  layer {:<2} {:>10} {:>5} {:>5} {:>10} {:>8.3g} {:>9.3g}\n", l + 1,
-                       to_string(ld.activation), ld.units, ld.dead_units, ld.saturated_units,
-                       ld.weight_norm, ld.gradient_norm);
+    out += fmt::format(row, l + 1, to_string(ld.activation), ld.units, ld.dead_units,
+                       ld.saturated_units, fmt::format("{:.3g}", ld.weight_norm),
+                       fmt::format("{:.3g}", ld.gradient_norm));
   }
-  if (d.warnings.empty()) out += "  no problems found\n";
+  if (d.warnings.empty() && d.notes.empty()) out += "  no problems found\n";
   for (const std::string& w : d.warnings) out += "  warning: " + w + "\n";
+  for (const std::string& n : d.notes) out += "  note: " + n + "\n";
   return out;
 }
 
