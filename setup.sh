@@ -6,6 +6,7 @@
 #   ./setup.sh                 install what is missing, configure, build
 #   BUILD_TYPE=Debug ./setup.sh
 #   BENCH=1 ./setup.sh         also the benchmark suite's competitors (bench/run.sh)
+#   CMAKE_ARGS="-DBACKPROP_WERROR=ON" ./setup.sh    extra cmake options (CI: warnings are errors)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -40,6 +41,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" > /dev/null
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" > /dev/null
+read -ra cmake_args <<< "${CMAKE_ARGS:-}"
+cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "${cmake_args[@]}" > /dev/null
 cmake --build build -j"$(nproc)"
 echo "setup: done; the tool is build/backprop"

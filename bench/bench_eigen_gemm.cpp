@@ -4,7 +4,11 @@
 // product). Threads through OpenMP (Eigen::setNbThreads, openblas_set_num_threads).
 //
 //   bench_eigen_gemm [--backend eigen|openblas] [--n 1024] [--threads 1] [--min-time-ms 300]
+// The engine's Eigen settings (config.h), so that Eigen runs as it does inside the library.
+// clang-format off
+#include "backprop/config.h"
 #include <Eigen/Core>
+// clang-format on
 #include <cstdio>
 #include <exception>
 #include <functional>

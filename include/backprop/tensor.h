@@ -6,7 +6,11 @@
 // double (gradient checks, teaching traces).
 #pragma once
 
+// config.h first: it fixes the settings Eigen reads, so Eigen must come after it.
+// clang-format off
+#include "backprop/config.h"
 #include <Eigen/Dense>
+// clang-format on
 
 namespace backprop {
 
