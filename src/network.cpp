@@ -138,14 +138,6 @@ void Network<S>::backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gra
   }
 }
 
-template <typename S>
-void Network<S>::gd_step(S lr) {
-  for (DenseLayer<S>& layer : layers_) {
-    layer.W -= lr * layer.dW;
-    layer.b -= lr * layer.db;
-  }
-}
-
 template class Network<float>;
 template class Network<double>;
 

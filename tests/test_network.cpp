@@ -4,6 +4,7 @@
 
 #include "backprop/init.h"
 #include "backprop/network.h"
+#include "backprop/optimizers.h"
 #include "backprop/random.h"
 #include "test_util.h"
 
@@ -95,7 +96,7 @@ TEST(Network, GradientDescentStepIsWMinusLrDw) {
   const Matrix<double> W = net.layer(0).W, dW = net.layer(0).dW;
   const Vector<double> b = net.layer(1).b, db = net.layer(1).db;
   const double before = net.loss_value(y);
-  net.gd_step(0.5);
+  Optimizer<double>(net, OptimizerOptions::gd(0.5)).step();  // the one update rule
   EXPECT_TRUE(test::near(net.layer(0).W, W - 0.5 * dW, 0));
   EXPECT_TRUE(test::near(net.layer(1).b, b - 0.5 * db, 0));
   net.forward(x);

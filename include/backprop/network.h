@@ -55,8 +55,8 @@ class Network {
   // Backpropagation after forward(x): assigns every layer's dW, db and, when asked (training
   // does not need it), the input gradient dL/dx.
   void backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gradient = true);
-  // Plain gradient descent on the gradients of the last backward: W ← W − lr dW, b ← b − lr db.
-  void gd_step(S lr);
+  // The update of W and b from dW and db is the optimizer's (optimizers.h), the only update rule:
+  // the lesson's W ← W − lr dW is Optimizer<S>(net, OptimizerOptions::gd(lr)).step().
 
   // Caches of the last pass, layer l = 0..depth()-1 (the lesson's layer l+1).
   const Matrix<S>& z(std::size_t l) const { return cache().z.at(l); }
