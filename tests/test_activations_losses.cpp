@@ -6,6 +6,7 @@
 
 #include "backprop/activations.h"
 #include "backprop/losses.h"
+#include "backprop/random.h"
 #include "test_util.h"
 
 namespace backprop {
@@ -53,6 +54,33 @@ TEST(Activations, ValuesMatchTheirDefinitions) {
       EXPECT_NEAR(a(0, j), value, 1e-15) << to_string(kind) << " at " << v;
       EXPECT_NEAR(d(0, j), slope, 1e-15) << to_string(kind) << "' at " << v;
     }
+  }
+}
+
+Matrix<double> random_matrix(Eigen::Index rows, Eigen::Index cols, std::uint32_t seed,
+                             double scale = 1.0) {
+  Random random(seed);
+  Matrix<double> m(rows, cols);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m(i) = scale * random.normal();
+  return m;
+}
+
+// The backward pass of an element-wise activation is g ⊙ f'(z) with the same f'(z) that
+// activation_derivative gives, to the last bit (f'(z) is written once), in place or not.
+TEST(Activations, BackwardIsGTimesTheOneDerivative) {
+  const Matrix<double> z = random_matrix(4, 7, 3, 2.0), g = random_matrix(4, 7, 4);
+  for (Activation kind : {Activation::sigmoid, Activation::tanh, Activation::relu,
+                          Activation::leaky_relu, Activation::linear}) {
+    const ActivationSpec f{kind, 0.05};
+    Matrix<double> a, fprime, delta;
+    activation_forward(f, z, a);
+    activation_derivative(f, z, a, fprime);
+    activation_backward(f, z, a, g, delta);
+    const Matrix<double> expected = (g.array() * fprime.array()).matrix();
+    EXPECT_EQ(delta, expected) << to_string(kind);
+    Matrix<double> in_place = g;
+    activation_backward(f, z, a, in_place, in_place);
+    EXPECT_EQ(in_place, expected) << to_string(kind) << ", in place";
   }
 }
 
