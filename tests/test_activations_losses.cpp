@@ -175,6 +175,66 @@ TEST(Losses, CrossEntropyIsExactAndFiniteForExtremeLogits) {
   EXPECT_TRUE(test::near(delta, (a - y) / 2, 1e-15));
 }
 
+// The general chain rule delta_L = dL/da ⊙ f'(z) (the softmax Jacobian product for softmax), from
+// the one dL/da rule and the activation's backward pass.
+Matrix<double> chain_rule_delta(Loss loss, const ActivationSpec& output, const Matrix<double>& z,
+                                const Matrix<double>& a, const Matrix<double>& y) {
+  Matrix<double> dL_da, delta;
+  loss_gradient_wrt_output(loss, a, y, dL_da);
+  activation_backward(output, z, a, dL_da, delta);
+  return delta;
+}
+
+// Largest |actual − expected| / |expected| (both must be finite).
+double max_relative_difference(const Matrix<double>& actual, const Matrix<double>& expected) {
+  EXPECT_TRUE(actual.allFinite() && expected.allFinite());
+  return ((actual - expected).array().abs() / expected.array().abs().max(1e-300)).maxCoeff();
+}
+
+// mse's delta is the chain rule itself, for every output activation.
+TEST(Losses, MseDeltaIsTheChainRule) {
+  const Matrix<double> z = random_matrix(3, 6, 5, 2.0), y = random_matrix(3, 6, 6);
+  for (Activation kind : {Activation::sigmoid, Activation::tanh, Activation::relu,
+                          Activation::leaky_relu, Activation::linear, Activation::softmax}) {
+    const ActivationSpec f{kind, 0.05};
+    Matrix<double> a, delta;
+    activation_forward(f, z, a);
+    loss_delta(Loss::mse, f, z, a, y, delta);
+    EXPECT_EQ(delta, chain_rule_delta(Loss::mse, f, z, a, y)) << to_string(kind);
+  }
+}
+
+// The fused deltas, σ(z) − y for bce and softmax(z) − y for cross_entropy (over m N or N), are
+// the chain rule simplified: equal to it wherever the chain rule is finite (a not saturated).
+TEST(Losses, FusedDeltasEqualTheChainRule) {
+  const Matrix<double> z = random_matrix(3, 8, 7, 2.0);
+  Matrix<double> a, delta;
+
+  const ActivationSpec sigmoid{Activation::sigmoid};
+  Matrix<double> y_binary = random_matrix(3, 8, 8);
+  for (Eigen::Index i = 0; i < y_binary.size(); ++i)
+    y_binary(i) = (i % 3 == 0) ? 0.3 : (y_binary(i) > 0);  // labels and one soft target
+  activation_forward(sigmoid, z, a);
+  loss_delta(Loss::bce, sigmoid, z, a, y_binary, delta);
+  EXPECT_LT(max_relative_difference(delta, chain_rule_delta(Loss::bce, sigmoid, z, a, y_binary)),
+            1e-12);
+
+  const ActivationSpec softmax{Activation::softmax};
+  activation_forward(softmax, z, a);
+  Matrix<double> one_hot = Matrix<double>::Zero(3, 8);
+  for (Eigen::Index j = 0; j < 8; ++j) one_hot((j * 2) % 3, j) = 1;
+  // soft targets: positive columns summing to 1
+  Matrix<double> soft = random_matrix(3, 8, 9).array().exp().matrix();
+  for (Eigen::Index j = 0; j < 8; ++j) soft.col(j) /= soft.col(j).sum();
+  for (const Matrix<double>* y : {&one_hot, &soft}) {
+    loss_delta(Loss::cross_entropy, softmax, z, a, *y, delta);
+    EXPECT_LT(
+        max_relative_difference(delta, chain_rule_delta(Loss::cross_entropy, softmax, z, a, *y)),
+        1e-12)
+        << (y == &one_hot ? "one-hot" : "soft") << " targets";
+  }
+}
+
 TEST(Losses, PairingRulesAreEnforcedWithClearMessages) {
   EXPECT_NO_THROW(check_loss_pairing(Loss::mse, Activation::softmax));
   EXPECT_NO_THROW(check_loss_pairing(Loss::bce, Activation::sigmoid));
