@@ -125,6 +125,31 @@ TEST(Network, FloatAndDoubleAgreeWithinFloatTolerance) {
   }
 }
 
+// predict (const, a batch) and predict_one (one sample, scratch vectors) run forward()'s loop:
+// predict gives forward()'s outputs bit for bit and leaves the caches alone; predict_one gives
+// each column (to rounding: one column may take another product kernel than the batch).
+TEST(Network, PredictAndPredictOneFollowForward) {
+  Network<double> net(
+      3, {{5, {Activation::tanh}}, {4, {Activation::relu}}, {2, {Activation::softmax}}},
+      Loss::cross_entropy);
+  initialize(net, Init::glorot_normal, 21);
+  const Matrix<double> x = random_matrix(3, 6, 22), other = random_matrix(3, 2, 23);
+  const Matrix<double> expected = net.forward(x);
+
+  const Network<double>& trained = net;
+  EXPECT_EQ(trained.predict(x), expected);
+  net.forward(other);
+  const Matrix<double> cached = net.a(2);
+  EXPECT_EQ(trained.predict(x), expected);
+  EXPECT_EQ(net.a(2), cached);  // predict did not touch the caches of the last forward pass
+  for (Eigen::Index j = 0; j < x.cols(); ++j)
+    EXPECT_TRUE(test::near(net.predict_one(x.col(j)), expected.col(j), 1e-14)) << "sample " << j;
+  EXPECT_EQ(net.a(2), cached);
+
+  const std::string msg = test::error_of([&] { trained.predict(Matrix<double>::Zero(2, 1)); });
+  EXPECT_NE(msg.find("input has 2 rows, expected 3"), std::string::npos) << msg;
+}
+
 TEST(Network, BadShapesAndArchitecturesGiveClearErrors) {
   std::string msg = test::error_of([] { Network<double>(0, {{1, {}}}, Loss::mse); });
   EXPECT_NE(msg.find("at least 1 input"), std::string::npos) << msg;

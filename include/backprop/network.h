@@ -64,9 +64,13 @@ class Network {
   const Matrix<S>& delta(std::size_t l) const { return cache().delta.at(l); }
   const Matrix<S>& input_gradient() const { return cache().dx; }  // dL/dx (inputs x N)
 
+  // The outputs a(L) (outputs x N) for inputs x (inputs x N), by the same loop as forward()
+  // but into buffers of its own: the caches are not touched and the network may be const (a
+  // trained model predicting). Allocates its result and intermediates; thread-safe.
+  Matrix<S> predict(const Matrix<S>& x) const;
   // One sample in, the network's output out, without touching the batch caches: the fast path
-  // for inference one input at a time. Not thread-safe (it reuses the network's scratch vectors).
-  // Returns the output as a (outputs x 1) column.
+  // for inference one input at a time (no allocation once warm). Not thread-safe (it reuses the
+  // network's scratch vectors). Returns the output as a (outputs x 1) column.
   const Matrix<S>& predict_one(const Eigen::Ref<const Vector<S>>& x);
 
   // The same network (parameters, not caches) in another precision.
@@ -78,6 +82,10 @@ class Network {
 
  private:
   void check_batch(const Matrix<S>& x, const char* what, Eigen::Index rows) const;
+  // The forward loop, written once for forward(), predict() and predict_one(): a(0) = x,
+  // z(l) = W(l) a(l-1) + b(l), a(l) = f(z(l)) into z[l], a[l] (each depth() long).
+  void forward_through(const Eigen::Ref<const Matrix<S>>& x, std::vector<Matrix<S>>& z,
+                       std::vector<Matrix<S>>& a) const;
 
   // The caches of one batch size. Two are kept, so that alternating sizes (the full
   // mini-batches and the smaller last one of an epoch) reuse their buffers: a steady-state
