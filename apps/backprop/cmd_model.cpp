@@ -74,21 +74,6 @@ Dataset model_dataset(const Model& model, const std::string& path, const std::st
   return d;
 }
 
-// Class index per sample from the network's outputs.
-std::vector<int> predicted_classes(const Matrix<double>& a) {
-  std::vector<int> out(static_cast<std::size_t>(a.cols()));
-  for (Eigen::Index j = 0; j < a.cols(); ++j) {
-    if (a.rows() == 1) {
-      out[static_cast<std::size_t>(j)] = a(0, j) > 0.5;
-    } else {
-      Eigen::Index k;
-      a.col(j).maxCoeff(&k);
-      out[static_cast<std::size_t>(j)] = static_cast<int>(k);
-    }
-  }
-  return out;
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
