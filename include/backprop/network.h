@@ -65,8 +65,8 @@ class Network {
   const Matrix<S>& input_gradient() const { return cache().dx; }  // dL/dx (inputs x N)
 
   // The outputs a(L) (outputs x N) for inputs x (inputs x N), by the same loop as forward()
-  // but into buffers of its own: the caches are not touched and the network may be const (a
-  // trained model predicting). Allocates its result and intermediates; thread-safe.
+  // but into buffers of its own: it reads only the parameters, so the network may be const (a
+  // trained model predicting) and the caches are left as they were. Allocates its buffers.
   Matrix<S> predict(const Matrix<S>& x) const;
   // One sample in, the network's output out, without touching the batch caches: the fast path
   // for inference one input at a time (no allocation once warm). Not thread-safe (it reuses the
