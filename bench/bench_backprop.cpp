@@ -4,7 +4,8 @@
 //       W1/W2: full-batch gradient descent in float64, sigmoid layers, mse, the loss of every
 //       epoch recorded. `train` is backprop::train() (TrainOptions: sgd, batch 0); `fit` the whole
 //       pipeline (backprop::fit() on an in-memory labelled set, accuracy recorded); `loop` is the
-//       lesson's loop written with Network's forward / loss_value / backward / gd_step.
+//       lesson's loop written with Network's forward / loss_value / backward and the step of an
+//       Optimizer with OptimizerOptions::gd(lr) (plain gradient descent, the only update rule).
 //   bench_backprop fashion --weights W --data-dir DIR --epochs E --threads T
 //                          [--warmup-batches K] [--eval-epochs 5,10]
 //       W3: 784-256-128-10 relu, softmax + cross_entropy, adam 1e-3, batch 128, shuffled, float32.
@@ -101,8 +102,7 @@ int run_gd(const bench::Args& args) {
     TrainOptions options;
     options.epochs = epochs;
     options.batch_size = 0;  // full batch, the lesson's way
-    options.optimizer.kind = OptimizerKind::sgd;
-    options.optimizer.lr = lr;
+    options.optimizer = OptimizerOptions::gd(lr);
     const TrainResult result = train(net, x, y, options);
     elapsed = seconds_since(t0);
     for (const EpochRecord& r : result.history) history.push_back(r.loss);
@@ -124,11 +124,12 @@ int run_gd(const bench::Args& args) {
     for (const EpochRecord& r : result.training.history) history.push_back(r.loss);
   } else {
     history.reserve(static_cast<std::size_t>(epochs));
+    Optimizer<double> gd(net, OptimizerOptions::gd(lr));
     for (int epoch = 0; epoch < epochs; ++epoch) {
       net.forward(x);
       history.push_back(net.loss_value(y));
       net.backward(x, y, /*input_gradient=*/false);  // the lesson's loop has no dL/dx either
-      net.gd_step(lr);
+      gd.step();
     }
     elapsed = seconds_since(t0);
   }

@@ -652,7 +652,7 @@ def TUNING_NOTES(R):
         "784-256-128-10 initial weights for ours and PyTorch. Every loss is recorded every epoch.",
         "- **ours**: `bench_backprop` through the public API only: W1/W2 `backprop::train()` with "
         "`TrainOptions{batch_size 0, sgd}` (and, for reference, the lesson's loop written with "
-        "`Network::forward/loss_value/backward/gd_step`); W3 `train()` with adam lr 1e-3, batch 128, "
+        "`Network::forward/loss_value/backward` and `Optimizer::step` with `OptimizerOptions::gd`); W3 `train()` with adam lr 1e-3, batch 128, "
         "shuffle, seed 42, no per-batch accuracy; W4 `Network<float>::forward` on a 1-column matrix and "
         "`predict_one` where the library has it. Threads: only `OMP_NUM_THREADS` is set (1 or 2), and "
         "`backprop::set_threads(n)` is called (Eigen and OpenBLAS, one OpenMP pool); the engine decides the rest. "

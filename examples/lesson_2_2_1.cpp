@@ -36,7 +36,8 @@ int main() {
               << net.layer(l).db << "\n";
   }
 
-  net.gd_step(1.0);  // W <- W - lr dW, b <- b - lr db
+  // W <- W - lr dW, b <- b - lr db: plain gradient descent, the library's sgd optimizer
+  backprop::Optimizer<double>(net, backprop::OptimizerOptions::gd(1.0)).step();
   std::cout << "W2 after one step at lr 1 = " << net.layer(1).W << "\n";
 
   // The gradients are right: compare them with central differences.

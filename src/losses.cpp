@@ -66,6 +66,11 @@ S loss_value(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const 
   return S(0);
 }
 
+// delta_L = dL/dz is the chain rule dL/da ⊙ f'(z) (the softmax Jacobian product for a softmax
+// output). mse takes it literally. bce and cross_entropy are its specialisations, simplified on
+// paper and computed from the logits, where the literal product would divide by a(1 − a) or a and
+// become 0/0 once a saturates; tests/test_activations_losses.cpp checks that each equals the
+// literal chain rule wherever that is finite.
 template <typename S>
 void loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const Matrix<S>& a,
                 const Matrix<S>& y, Matrix<S>& delta) {
@@ -74,14 +79,17 @@ void loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z, con
   const S N = static_cast<S>(z.cols());
   switch (loss) {
     case Loss::mse:
-      delta = (S(2) / (m * N)) * (a - y);               // dL/da ...
+      loss_gradient_wrt_output(loss, a, y, delta);      // dL/da ...
       activation_backward(output, z, a, delta, delta);  // ... then ⊙ f'(z), in place
       return;
     case Loss::bce:
-      delta = (a - y) / (m * N);  // a = σ(z), computed without overflow
+      // dL/da ⊙ σ'(z) = (a − y) / (a (1 − a) m N) ⊙ a (1 − a) = (a − y) / (m N),
+      // with a = σ(z) computed without overflow
+      delta = (a - y) / (m * N);
       return;
     case Loss::cross_entropy:
-      // ∂/∂z_i of −Σ_k y_k (z_k − logsumexp z) = a_i Σ_k y_k − y_i
+      // softmax Jacobian product with g = dL/da = −y / (a N):
+      //   a_i (g_i − Σ_k a_k g_k) = (a_i Σ_k y_k − y_i) / N
       delta.resize(z.rows(), z.cols());
       for (Eigen::Index j = 0; j < z.cols(); ++j)
         delta.col(j) = a.col(j) * y.col(j).sum() - y.col(j);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "backprop/error.h"
 
@@ -73,16 +74,32 @@ void Network<S>::check_batch(const Matrix<S>& x, const char* what, Eigen::Index 
 }
 
 template <typename S>
+void Network<S>::forward_through(const Eigen::Ref<const Matrix<S>>& x, std::vector<Matrix<S>>& z,
+                                 std::vector<Matrix<S>>& a) const {
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    if (l == 0)
+      layers_[l].forward(x, z[l], a[l]);  // z = W x + b ; a = f(z)
+    else
+      layers_[l].forward(a[l - 1], z[l], a[l]);  // z = W a_prev + b ; a = f(z)
+  }
+}
+
+template <typename S>
 const Matrix<S>& Network<S>::forward(const Matrix<S>& x) {
   check_batch(x, "input", inputs_);
   // Use the cache that already has this batch size, else recycle the other one.
   if (caches_[current_].z.front().cols() != x.cols()) current_ = 1 - current_;
   Cache& c = cache();
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    const Matrix<S>& a_prev = (l == 0) ? x : c.a[l - 1];
-    layers_[l].forward(a_prev, c.z[l], c.a[l]);  // z = W a_prev + b ; a = f(z)
-  }
+  forward_through(x, c.z, c.a);
   return c.a.back();
+}
+
+template <typename S>
+Matrix<S> Network<S>::predict(const Matrix<S>& x) const {
+  check_batch(x, "input", inputs_);
+  std::vector<Matrix<S>> z(layers_.size()), a(layers_.size());
+  forward_through(x, z, a);
+  return std::move(a.back());
 }
 
 template <typename S>
@@ -90,15 +107,7 @@ const Matrix<S>& Network<S>::predict_one(const Eigen::Ref<const Vector<S>>& x) {
   if (x.size() != inputs_)
     throw Error("input has " + std::to_string(x.size()) + " values, expected " +
                 std::to_string(inputs_));
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    const DenseLayer<S>& layer = layers_[l];
-    Matrix<S>& z = one_z_[l];
-    if (l == 0)
-      multiply<S>(z, layer.W, x, &layer.b);
-    else
-      multiply<S>(z, layer.W, one_a_[l - 1], &layer.b);
-    activation_forward(layer.activation, z, one_a_[l]);
-  }
+  forward_through(x, one_z_, one_a_);  // one column: no copy of x, scratch reused
   return one_a_.back();
 }
 
@@ -135,14 +144,6 @@ void Network<S>::backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gra
       activation_backward(layers_[l - 1].activation, c.z[l - 1], c.a[l - 1], c.delta[l - 1],
                           c.delta[l - 1]);
     }
-  }
-}
-
-template <typename S>
-void Network<S>::gd_step(S lr) {
-  for (DenseLayer<S>& layer : layers_) {
-    layer.W -= lr * layer.dW;
-    layer.b -= lr * layer.db;
   }
 }
 

@@ -54,21 +54,36 @@ FlushDenormals::~FlushDenormals() {
 }
 
 template <typename S>
+int predicted_class(const Matrix<S>& a, Eigen::Index j) {
+  if (a.rows() == 1) return a(0, j) > S(0.5) ? 1 : 0;
+  // argmax by strict >, so the first of equal (or incomparable) values wins
+  Eigen::Index k = 0;
+  for (Eigen::Index i = 1; i < a.rows(); ++i)
+    if (a(i, j) > a(k, j)) k = i;
+  return static_cast<int>(k);
+}
+
+template <typename S>
+std::vector<int> predicted_classes(const Matrix<S>& a) {
+  std::vector<int> classes(static_cast<std::size_t>(a.cols()));
+  for (Eigen::Index j = 0; j < a.cols(); ++j)
+    classes[static_cast<std::size_t>(j)] = predicted_class(a, j);
+  return classes;
+}
+
+template <typename S>
 double accuracy(const Matrix<S>& a, const Matrix<S>& y) {
   if (a.cols() == 0) return std::numeric_limits<double>::quiet_NaN();
   Eigen::Index right = 0;
-  for (Eigen::Index j = 0; j < a.cols(); ++j) {
-    if (a.rows() == 1) {
-      right += (a(0, j) > S(0.5)) == (y(0, j) > S(0.5));
-    } else {
-      Eigen::Index predicted, truth;
-      a.col(j).maxCoeff(&predicted);
-      y.col(j).maxCoeff(&truth);
-      right += predicted == truth;
-    }
-  }
+  for (Eigen::Index j = 0; j < a.cols(); ++j)
+    right += predicted_class(a, j) == predicted_class(y, j);  // the target's class, same rule
   return static_cast<double>(right) / static_cast<double>(a.cols());
 }
+
+template int predicted_class<float>(const Matrix<float>&, Eigen::Index);
+template int predicted_class<double>(const Matrix<double>&, Eigen::Index);
+template std::vector<int> predicted_classes<float>(const Matrix<float>&);
+template std::vector<int> predicted_classes<double>(const Matrix<double>&);
 
 namespace {
 

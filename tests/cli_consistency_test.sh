@@ -179,7 +179,7 @@ expect 2 "--x: the network has 2 inputs, the sample has 3 values" -- \
   "$BP" graph --model "$tmp/std.json" --x 1,0,1 --y 1 --out "$tmp/g.dot"
 expect 1 "three.csv: the data has 3 input values per sample, the network expects 2" -- \
   "$BP" trace --model "$tmp/std.json" --data "$tmp/three.csv" --targets y
-expect 2 "--targets: every column of $tmp/std.csv is a target" -- \
+expect 2 "--targets: $tmp/std.csv: no feature columns: every column (x1, x2, y) is a target" -- \
   "$BP" trace --model "$tmp/std.json" --data "$tmp/std.csv" --targets x1,x2,y
 for cmd in "trace --x 1,0 --y 1" "gradcheck" "graph --x 1,0 --y 1 --out $tmp/g.dot" \
            "plot --out $tmp/figs" "info"; do

@@ -6,6 +6,7 @@
 
 #include "backprop/activations.h"
 #include "backprop/losses.h"
+#include "backprop/random.h"
 #include "test_util.h"
 
 namespace backprop {
@@ -53,6 +54,33 @@ TEST(Activations, ValuesMatchTheirDefinitions) {
       EXPECT_NEAR(a(0, j), value, 1e-15) << to_string(kind) << " at " << v;
       EXPECT_NEAR(d(0, j), slope, 1e-15) << to_string(kind) << "' at " << v;
     }
+  }
+}
+
+Matrix<double> random_matrix(Eigen::Index rows, Eigen::Index cols, std::uint32_t seed,
+                             double scale = 1.0) {
+  Random random(seed);
+  Matrix<double> m(rows, cols);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m(i) = scale * random.normal();
+  return m;
+}
+
+// The backward pass of an element-wise activation is g ⊙ f'(z) with the same f'(z) that
+// activation_derivative gives, to the last bit (f'(z) is written once), in place or not.
+TEST(Activations, BackwardIsGTimesTheOneDerivative) {
+  const Matrix<double> z = random_matrix(4, 7, 3, 2.0), g = random_matrix(4, 7, 4);
+  for (Activation kind : {Activation::sigmoid, Activation::tanh, Activation::relu,
+                          Activation::leaky_relu, Activation::linear}) {
+    const ActivationSpec f{kind, 0.05};
+    Matrix<double> a, fprime, delta;
+    activation_forward(f, z, a);
+    activation_derivative(f, z, a, fprime);
+    activation_backward(f, z, a, g, delta);
+    const Matrix<double> expected = (g.array() * fprime.array()).matrix();
+    EXPECT_EQ(delta, expected) << to_string(kind);
+    Matrix<double> in_place = g;
+    activation_backward(f, z, a, in_place, in_place);
+    EXPECT_EQ(in_place, expected) << to_string(kind) << ", in place";
   }
 }
 
@@ -145,6 +173,66 @@ TEST(Losses, CrossEntropyIsExactAndFiniteForExtremeLogits) {
   loss_delta(Loss::cross_entropy, {Activation::softmax}, z, a, y, delta);
   ASSERT_TRUE(delta.allFinite());
   EXPECT_TRUE(test::near(delta, (a - y) / 2, 1e-15));
+}
+
+// The general chain rule delta_L = dL/da ⊙ f'(z) (the softmax Jacobian product for softmax), from
+// the one dL/da rule and the activation's backward pass.
+Matrix<double> chain_rule_delta(Loss loss, const ActivationSpec& output, const Matrix<double>& z,
+                                const Matrix<double>& a, const Matrix<double>& y) {
+  Matrix<double> dL_da, delta;
+  loss_gradient_wrt_output(loss, a, y, dL_da);
+  activation_backward(output, z, a, dL_da, delta);
+  return delta;
+}
+
+// Largest |actual − expected| / |expected| (both must be finite).
+double max_relative_difference(const Matrix<double>& actual, const Matrix<double>& expected) {
+  EXPECT_TRUE(actual.allFinite() && expected.allFinite());
+  return ((actual - expected).array().abs() / expected.array().abs().max(1e-300)).maxCoeff();
+}
+
+// mse's delta is the chain rule itself, for every output activation.
+TEST(Losses, MseDeltaIsTheChainRule) {
+  const Matrix<double> z = random_matrix(3, 6, 5, 2.0), y = random_matrix(3, 6, 6);
+  for (Activation kind : {Activation::sigmoid, Activation::tanh, Activation::relu,
+                          Activation::leaky_relu, Activation::linear, Activation::softmax}) {
+    const ActivationSpec f{kind, 0.05};
+    Matrix<double> a, delta;
+    activation_forward(f, z, a);
+    loss_delta(Loss::mse, f, z, a, y, delta);
+    EXPECT_EQ(delta, chain_rule_delta(Loss::mse, f, z, a, y)) << to_string(kind);
+  }
+}
+
+// The fused deltas, σ(z) − y for bce and softmax(z) − y for cross_entropy (over m N or N), are
+// the chain rule simplified: equal to it wherever the chain rule is finite (a not saturated).
+TEST(Losses, FusedDeltasEqualTheChainRule) {
+  const Matrix<double> z = random_matrix(3, 8, 7, 2.0);
+  Matrix<double> a, delta;
+
+  const ActivationSpec sigmoid{Activation::sigmoid};
+  Matrix<double> y_binary = random_matrix(3, 8, 8);
+  for (Eigen::Index i = 0; i < y_binary.size(); ++i)
+    y_binary(i) = (i % 3 == 0) ? 0.3 : (y_binary(i) > 0);  // labels and one soft target
+  activation_forward(sigmoid, z, a);
+  loss_delta(Loss::bce, sigmoid, z, a, y_binary, delta);
+  EXPECT_LT(max_relative_difference(delta, chain_rule_delta(Loss::bce, sigmoid, z, a, y_binary)),
+            1e-12);
+
+  const ActivationSpec softmax{Activation::softmax};
+  activation_forward(softmax, z, a);
+  Matrix<double> one_hot = Matrix<double>::Zero(3, 8);
+  for (Eigen::Index j = 0; j < 8; ++j) one_hot((j * 2) % 3, j) = 1;
+  // soft targets: positive columns summing to 1
+  Matrix<double> soft = random_matrix(3, 8, 9).array().exp().matrix();
+  for (Eigen::Index j = 0; j < 8; ++j) soft.col(j) /= soft.col(j).sum();
+  for (const Matrix<double>* y : {&one_hot, &soft}) {
+    loss_delta(Loss::cross_entropy, softmax, z, a, *y, delta);
+    EXPECT_LT(
+        max_relative_difference(delta, chain_rule_delta(Loss::cross_entropy, softmax, z, a, *y)),
+        1e-12)
+        << (y == &one_hot ? "one-hot" : "soft") << " targets";
+  }
 }
 
 TEST(Losses, PairingRulesAreEnforcedWithClearMessages) {

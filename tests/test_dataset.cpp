@@ -197,6 +197,58 @@ TEST(LoadCsvDataset, NumericTargets) {
   EXPECT_EQ(d.y, rows({{-2, 7}, {0.5, 1e-3}}));
 }
 
+// Numeric targets alone: y = the targets in the order given, x = every other column in file order;
+// a bad cell is a data error at file:line:column (what `backprop trace --data --targets` reads).
+TEST(LoadCsvDataset, NumericTargetsAloneTakeEveryOtherColumnAsInputs) {
+  TempFile file("x1,y,x2\r\n0,1,2\r\n3,4,5\r\n");
+  CsvDatasetOptions options;
+  options.targets = {"y"};
+  const Dataset d = load_csv_dataset(file.path(), options);
+  EXPECT_EQ(d.x, rows({{0, 3}, {2, 5}}));
+  EXPECT_EQ(d.y, rows({{1, 4}}));
+
+  TempFile bad("x1,x2,y\n0,zero,0\n");
+  const auto cell = [&] { load_csv_dataset(bad.path(), options); };
+  EXPECT_EQ(kind_of(cell), Error::Kind::data);
+  EXPECT_THAT(error_of(cell),
+              HasSubstr(bad.path() + ":2:2 (column 'x2'): expected a finite number, found 'zero'"));
+
+  options.targets = {"y", "y"};
+  const auto twice = [&] { load_csv_dataset(file.path(), options); };
+  EXPECT_EQ(kind_of(twice), Error::Kind::usage);
+  EXPECT_THAT(error_of(twice), HasSubstr("target column 'y' is listed twice"));
+
+  options.targets = {"x1", "y", "x2"};
+  const auto no_inputs = [&] { load_csv_dataset(file.path(), options); };
+  EXPECT_EQ(kind_of(no_inputs), Error::Kind::usage);
+  EXPECT_THAT(error_of(no_inputs), HasSubstr("no feature columns: every column (x1, y, x2)"));
+}
+
+// load_csv_inputs selects columns by load_csv_dataset's rule; its names come from a model file,
+// so an unknown or repeated one is a data error (listing the file's columns).
+TEST(LoadCsvInputs, SameColumnRuleAsLoadCsvDatasetWithDataErrors) {
+  TempFile file("t2,x1,t1,x2\n0.5,1,-2,3\n1e-3,4,7,6\n");
+  CsvDatasetOptions options;
+  options.targets = {"t1", "t2"};
+  std::vector<std::string> used;
+  // every column but the excluded ones; an excluded name the file lacks is no error
+  EXPECT_EQ(load_csv_inputs(file.path(), {}, {"t1", "t2", "t3"}, &used),
+            load_csv_dataset(file.path(), options).x);
+  EXPECT_THAT(used, ElementsAre("x1", "x2"));
+  EXPECT_EQ(load_csv_inputs(file.path(), {"x2", "t1"}, {"t1"}, &used), rows({{3, 6}, {-2, 7}}));
+  EXPECT_THAT(used, ElementsAre("x2", "t1"));
+
+  const auto unknown = [&] { load_csv_inputs(file.path(), {"x1", "x3"}, {}); };
+  EXPECT_EQ(kind_of(unknown), Error::Kind::data);
+  EXPECT_EQ(error_of(unknown), file.path() + ": no column 'x3' (columns: t2, x1, t1, x2)");
+  const auto twice = [&] { load_csv_inputs(file.path(), {"x1", "x1"}, {}); };
+  EXPECT_EQ(kind_of(twice), Error::Kind::data);
+  EXPECT_THAT(error_of(twice), HasSubstr("column 'x1' is listed twice"));
+  const auto none = [&] { load_csv_inputs(file.path(), {}, {"t2", "x1", "t1", "x2"}); };
+  EXPECT_EQ(kind_of(none), Error::Kind::data);
+  EXPECT_THAT(error_of(none), HasSubstr("no input columns"));
+}
+
 TEST(LoadCsvDataset, UnknownColumnsAreUsageErrorsListingTheColumns) {
   TempFile file("a,b,y\n1,2,0\n3,4,1\n");
   const std::string columns = "(columns: a, b, y)";

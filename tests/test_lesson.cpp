@@ -4,6 +4,7 @@
 
 #include "backprop/init.h"
 #include "backprop/io/model_file.h"
+#include "backprop/optimizers.h"
 #include "backprop/teach/lesson.h"
 #include "backprop/random.h"
 #include "backprop/teach/trace.h"
@@ -151,6 +152,7 @@ TEST(NumpyCompatibleRandom, HeNormalSeed42IsTheLessonsInitialisation) {
 TEST(LessonXor, TrainingTrajectoryMatchesNumpy) {
   const nlohmann::json g = test::load_golden("numpy_mt_normals.json")["lesson_xor_run"];
   Network<double> net = lesson_xor_network();
+  Optimizer<double> gd(net, OptimizerOptions::gd(2.0));
   Matrix<double> x(2, 4), y(1, 4);
   x << 0, 0, 1, 1, 0, 1, 0, 1;
   y << 0, 1, 1, 0;
@@ -158,11 +160,12 @@ TEST(LessonXor, TrainingTrajectoryMatchesNumpy) {
     net.forward(x);
     const double loss = net.loss_value(y);
     const std::string key = std::to_string(epoch);
-    if (g["loss_at"].contains(key))
+    if (g["loss_at"].contains(key)) {
       EXPECT_NEAR(loss, g["loss_at"][key].get<double>(), 1e-9 * g["loss_at"][key].get<double>())
           << "epoch " << epoch;
+    }
     net.backward(x, y);
-    net.gd_step(2.0);
+    gd.step();
   }
   EXPECT_TRUE(
       near(net.forward(x), matrix_from_rows(nlohmann::json::array({g["final_output"]})), 1e-9));

@@ -4,6 +4,7 @@
 
 #include "backprop/init.h"
 #include "backprop/network.h"
+#include "backprop/optimizers.h"
 #include "backprop/random.h"
 #include "test_util.h"
 
@@ -95,7 +96,7 @@ TEST(Network, GradientDescentStepIsWMinusLrDw) {
   const Matrix<double> W = net.layer(0).W, dW = net.layer(0).dW;
   const Vector<double> b = net.layer(1).b, db = net.layer(1).db;
   const double before = net.loss_value(y);
-  net.gd_step(0.5);
+  Optimizer<double>(net, OptimizerOptions::gd(0.5)).step();  // the one update rule
   EXPECT_TRUE(test::near(net.layer(0).W, W - 0.5 * dW, 0));
   EXPECT_TRUE(test::near(net.layer(1).b, b - 0.5 * db, 0));
   net.forward(x);
@@ -122,6 +123,31 @@ TEST(Network, FloatAndDoubleAgreeWithinFloatTolerance) {
     EXPECT_TRUE(test::near(netf.layer(l).dW.cast<double>(), net.layer(l).dW, 1e-5)) << l;
     EXPECT_TRUE(test::near(netf.layer(l).db.cast<double>(), net.layer(l).db, 1e-5)) << l;
   }
+}
+
+// predict (const, a batch) and predict_one (one sample, scratch vectors) run forward()'s loop:
+// predict gives forward()'s outputs bit for bit and leaves the caches alone; predict_one gives
+// each column (to rounding: one column may take another product kernel than the batch).
+TEST(Network, PredictAndPredictOneFollowForward) {
+  Network<double> net(
+      3, {{5, {Activation::tanh}}, {4, {Activation::relu}}, {2, {Activation::softmax}}},
+      Loss::cross_entropy);
+  initialize(net, Init::glorot_normal, 21);
+  const Matrix<double> x = random_matrix(3, 6, 22), other = random_matrix(3, 2, 23);
+  const Matrix<double> expected = net.forward(x);
+
+  const Network<double>& trained = net;
+  EXPECT_EQ(trained.predict(x), expected);
+  net.forward(other);
+  const Matrix<double> cached = net.a(2);
+  EXPECT_EQ(trained.predict(x), expected);
+  EXPECT_EQ(net.a(2), cached);  // predict did not touch the caches of the last forward pass
+  for (Eigen::Index j = 0; j < x.cols(); ++j)
+    EXPECT_TRUE(test::near(net.predict_one(x.col(j)), expected.col(j), 1e-14)) << "sample " << j;
+  EXPECT_EQ(net.a(2), cached);
+
+  const std::string msg = test::error_of([&] { trained.predict(Matrix<double>::Zero(2, 1)); });
+  EXPECT_NE(msg.find("input has 2 rows, expected 3"), std::string::npos) << msg;
 }
 
 TEST(Network, BadShapesAndArchitecturesGiveClearErrors) {

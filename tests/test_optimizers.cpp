@@ -2,6 +2,10 @@
 // (tests/golden/generate_optimizers.py: torch.optim and a separate NumPy implementation).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+#include <vector>
+
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
@@ -166,6 +170,44 @@ TEST(Optimizer, BadSettingsNameTheField) {
   EXPECT_NE(msg.find("OptimizerOptions.momentum"), std::string::npos) << msg;
   msg = test::error_of([] { optimizer_from_string("lbfgs"); });
   EXPECT_NE(msg.find("unknown optimizer 'lbfgs'"), std::string::npos) << msg;
+}
+
+// The decision rule that accuracy, `backprop predict`/`evaluate` and the plots share: one output
+// thresholded at 0.5, several by argmax with ties to the lower class. With two outputs it is the
+// plots' former rule a₁ > a₀ for every pair, NaN and infinities included.
+TEST(Train, PredictedClassIsOneDecisionRule) {
+  Matrix<double> one(1, 4);
+  one << 0.2, 0.5, std::nextafter(0.5, 1.0), 0.9;
+  EXPECT_EQ(predicted_classes(one), (std::vector<int>{0, 0, 1, 1}));
+  Matrix<float> one_float(1, 3);
+  one_float << 0.5f, std::nextafter(0.5f, 1.0f), 0.1f;
+  EXPECT_EQ(predicted_classes(one_float), (std::vector<int>{0, 1, 0}));
+
+  Matrix<double> three(3, 4);
+  three << 0.2, 0.4, 0.1, 0.3,  //
+      0.5, 0.4, 0.1, 0.3,       //
+      0.3, 0.2, 0.8, 0.3;
+  EXPECT_EQ(predicted_classes(three), (std::vector<int>{1, 0, 2, 0}));  // ties: the first
+
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> values = {-inf, -1.0, 0.0, 0.25, 1.0, inf, nan};
+  Matrix<double> two(2, 1);
+  for (double a0 : values)
+    for (double a1 : values) {
+      two << a0, a1;
+      EXPECT_EQ(predicted_class(two, 0), a1 > a0 ? 1 : 0) << "a0 " << a0 << ", a1 " << a1;
+    }
+
+  // accuracy reads the target's class by the same rule: y = 0.5 is class 0, soft targets argmax
+  Matrix<double> y_one(1, 4);
+  y_one << 0.5, 0.0, 1.0, 0.7;
+  EXPECT_DOUBLE_EQ(accuracy(one, y_one), 1.0);
+  Matrix<double> y_three(3, 4);
+  y_three << 0.0, 1.0, 0.2, 0.1,  //
+      1.0, 0.0, 0.2, 0.8,         //
+      0.0, 0.0, 0.6, 0.1;
+  EXPECT_DOUBLE_EQ(accuracy(three, y_three), 0.75);  // the last sample predicts 0, truth 1
 }
 
 TEST(Train, FlushDenormalsCoversThePoolThreadsAndRestoresThem) {

@@ -150,7 +150,9 @@ TEST(VectorExp, SigmoidIsStableAtTheExtremesAndKeepsNan) {
   EXPECT_EQ(s[8], 1.0);
   EXPECT_TRUE(std::isnan(s[9])) << "NaN must propagate, so that divergence is detected";
   for (double v : s)
-    if (!std::isnan(v)) EXPECT_TRUE(v >= 0.0 && v <= 1.0);
+    if (!std::isnan(v)) {
+      EXPECT_TRUE(v >= 0.0 && v <= 1.0);
+    }
 }
 
 }  // namespace

@@ -72,7 +72,9 @@ TEST(Init, SchemesHaveTheirVariance) {
     EXPECT_NEAR(mean, 0.0, 0.05 * std::sqrt(c.variance)) << to_string(c.init);
     EXPECT_NEAR(variance / c.variance, 1.0, 0.02) << to_string(c.init);
     EXPECT_EQ(net.layer(0).b.cwiseAbs().maxCoeff(), 0.0);
-    if (c.init == Init::he_uniform) EXPECT_LE(W.cwiseAbs().maxCoeff(), std::sqrt(6.0 / fan_in));
+    if (c.init == Init::he_uniform) {
+      EXPECT_LE(W.cwiseAbs().maxCoeff(), std::sqrt(6.0 / fan_in));
+    }
   }
   EXPECT_EQ(init_from_string("glorot_uniform"), Init::glorot_uniform);
   EXPECT_THROW(init_from_string("xavier_magic"), Error);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backprop/backprop.h"
+#include "backprop/data/csv_dataset.h"
 #include "backprop/data/csv.h"
 #include "cli_util.h"
 #include "commands.h"
@@ -68,22 +69,15 @@ std::pair<bp::Matrix<double>, bp::Matrix<double>> load_data(const DataOptions& d
       throw bp::usage_error("--data: give either --data or --x/--y, not both");
     if (d.targets.empty())
       throw bp::usage_error("--data: also give --targets, the target column(s), e.g. --targets y");
-    const bp::CsvTable table = bp::read_csv(d.data_file);
-    std::vector<std::size_t> target_columns, input_columns;
-    for (const std::string& name : split(d.targets, ',')) {
-      try {
-        target_columns.push_back(table.column_index(name));
-      } catch (const bp::Error& e) {
-        throw bp::usage_error(std::string("--targets: ") + e.what());
-      }
+    bp::CsvDatasetOptions csv;
+    csv.targets = split(d.targets, ',');  // the inputs: every other column, in file order
+    try {
+      bp::Dataset data = bp::load_csv_dataset(d.data_file, csv);
+      return {std::move(data.x), std::move(data.y)};
+    } catch (const bp::Error& e) {
+      if (e.kind() != bp::Error::Kind::usage) throw;  // bad cells: file:line:column, exit 1
+      throw bp::usage_error(std::string("--targets: ") + e.what());
     }
-    for (std::size_t c = 0; c < table.header.size(); ++c)
-      if (std::find(target_columns.begin(), target_columns.end(), c) == target_columns.end())
-        input_columns.push_back(c);
-    if (input_columns.empty())
-      throw bp::usage_error("--targets: every column of " + d.data_file +
-                            " is a target; leave at least one input column");
-    return {bp::numeric_columns(table, input_columns), bp::numeric_columns(table, target_columns)};
   }
   if (d.x.empty()) throw bp::usage_error("--x: give at least one input sample (or --data)");
   if (d.y.size() != d.x.size())

@@ -8,7 +8,8 @@
 //   backprop::Network<double> net(2, {{2, {backprop::Activation::sigmoid}},
 //                                     {1, {backprop::Activation::sigmoid}}}, backprop::Loss::mse);
 //   backprop::initialize(net, backprop::Init::he_normal, 42);
-//   net.forward(x);  net.backward(x, y);  net.gd_step(0.5);
+//   backprop::Optimizer<double> gd(net, backprop::OptimizerOptions::gd(0.5));
+//   net.forward(x);  net.backward(x, y);  gd.step();
 #pragma once
 
 #include "backprop/activations.h"

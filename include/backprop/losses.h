@@ -37,12 +37,14 @@ template <typename S>
 S loss_value(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const Matrix<S>& a,
              const Matrix<S>& y);
 
-// delta_L = dL/dz of the output layer (m x N).
+// delta_L = dL/dz of the output layer (m x N): dL/da ⊙ f'(z) (or the softmax Jacobian product),
+// for bce and cross_entropy in the simplified form above, exact where a has saturated.
 template <typename S>
 void loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const Matrix<S>& a,
                 const Matrix<S>& y, Matrix<S>& delta);
 
-// dL/da, for teaching traces (for bce it is infinite where a saturates to exactly 0 or 1).
+// dL/da, written once: loss_delta's mse path and the teaching traces use it (for bce it is
+// infinite where a saturates to exactly 0 or 1, which is why bce's delta_L is not built from it).
 template <typename S>
 void loss_gradient_wrt_output(Loss loss, const Matrix<S>& a, const Matrix<S>& y, Matrix<S>& dL_da);
 

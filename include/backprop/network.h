@@ -55,8 +55,8 @@ class Network {
   // Backpropagation after forward(x): assigns every layer's dW, db and, when asked (training
   // does not need it), the input gradient dL/dx.
   void backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gradient = true);
-  // Plain gradient descent on the gradients of the last backward: W ← W − lr dW, b ← b − lr db.
-  void gd_step(S lr);
+  // The update of W and b from dW and db is the optimizer's (optimizers.h), the only update rule:
+  // the lesson's W ← W − lr dW is Optimizer<S>(net, OptimizerOptions::gd(lr)).step().
 
   // Caches of the last pass, layer l = 0..depth()-1 (the lesson's layer l+1).
   const Matrix<S>& z(std::size_t l) const { return cache().z.at(l); }
@@ -64,9 +64,13 @@ class Network {
   const Matrix<S>& delta(std::size_t l) const { return cache().delta.at(l); }
   const Matrix<S>& input_gradient() const { return cache().dx; }  // dL/dx (inputs x N)
 
+  // The outputs a(L) (outputs x N) for inputs x (inputs x N), by the same loop as forward()
+  // but into buffers of its own: it reads only the parameters, so the network may be const (a
+  // trained model predicting) and the caches are left as they were. Allocates its buffers.
+  Matrix<S> predict(const Matrix<S>& x) const;
   // One sample in, the network's output out, without touching the batch caches: the fast path
-  // for inference one input at a time. Not thread-safe (it reuses the network's scratch vectors).
-  // Returns the output as a (outputs x 1) column.
+  // for inference one input at a time (no allocation once warm). Not thread-safe (it reuses the
+  // network's scratch vectors). Returns the output as a (outputs x 1) column.
   const Matrix<S>& predict_one(const Eigen::Ref<const Vector<S>>& x);
 
   // The same network (parameters, not caches) in another precision.
@@ -78,6 +82,10 @@ class Network {
 
  private:
   void check_batch(const Matrix<S>& x, const char* what, Eigen::Index rows) const;
+  // The forward loop, written once for forward(), predict() and predict_one(): a(0) = x,
+  // z(l) = W(l) a(l-1) + b(l), a(l) = f(z(l)) into z[l], a[l] (each depth() long).
+  void forward_through(const Eigen::Ref<const Matrix<S>>& x, std::vector<Matrix<S>>& z,
+                       std::vector<Matrix<S>>& a) const;
 
   // The caches of one batch size. Two are kept, so that alternating sizes (the full
   // mini-batches and the smaller last one of an epoch) reuse their buffers: a steady-state

@@ -34,6 +34,15 @@ struct OptimizerOptions {
   double rprop_increase = 1.2, rprop_decrease = 0.5;
   double rprop_delta_min = 1e-6, rprop_delta_max = 50.0;
 
+  // Plain gradient descent at `lr`, the lesson's update W ← W − lr·dW, b ← b − lr·db:
+  //   Optimizer<double>(net, OptimizerOptions::gd(0.5)).step();
+  static OptimizerOptions gd(double lr) {
+    OptimizerOptions options;
+    options.kind = OptimizerKind::sgd;
+    options.lr = lr;
+    return options;
+  }
+
   // Throws a usage Error naming the option when a value is out of range.
   void validate() const;
 };

@@ -106,8 +106,17 @@ struct TrainState {
 // train() does not compute (fit() adds the test set's). Return false to stop training.
 using EpochCallback = std::function<bool(EpochRecord&)>;
 
-// Fraction of samples classified right: a single output is thresholded at 0.5 against y > 0.5;
-// several outputs compare the argmax of a with the argmax of y.
+// The decision rule, written once: the class of sample j (column j) of the outputs a
+// (outputs x N). One output: class 1 when a > 0.5, else 0. Several: the argmax, the lowest index
+// on ties (and where a value is NaN), so two outputs give class 1 exactly when a₁ > a₀.
+template <typename S>
+int predicted_class(const Matrix<S>& a, Eigen::Index j);
+// predicted_class of every column of a.
+template <typename S>
+std::vector<int> predicted_classes(const Matrix<S>& a);
+
+// Fraction of samples classified right: predicted_class of a against the class of the target,
+// read by the same rule (y > 0.5 for one output, the argmax of y otherwise).
 template <typename S>
 double accuracy(const Matrix<S>& a, const Matrix<S>& y);
 

@@ -17,6 +17,7 @@
 
 #include "backprop/data/csv.h"
 #include "backprop/error.h"
+#include "backprop/train.h"  // predicted_class: the library's decision rule
 #include "canvas.h"
 #include "field.h"
 
@@ -173,16 +174,6 @@ void draw_points(cairo_t* cr, const Axes& axes, const Dataset& data,
                         point_color(k, class_count), alpha, hex(0x000000), edge);
   }
   cairo_restore(cr);
-}
-
-// The class the model predicts at the columns of `a` (outputs x n): the decision rule of the
-// header (threshold 0.5, a₁ > a₀, or argmax).
-int predicted_class(const Matrix<double>& a, Eigen::Index j) {
-  if (a.rows() == 1) return a(0, j) > 0.5 ? 1 : 0;
-  if (a.rows() == 2) return a(1, j) > a(0, j) ? 1 : 0;
-  Eigen::Index k;
-  a.col(j).maxCoeff(&k);
-  return static_cast<int>(k);
 }
 
 std::string join_path(const std::string& dir, const std::string& name) {

@@ -45,14 +45,75 @@ bool parse_integer(const std::string& text, long long& value) {
   return true;
 }
 
-struct ColumnLookup {
+// Which columns of a table to read, by name: the one selection rule of load_csv_dataset and
+// load_csv_inputs (and so of every reader built on them). `role` and `others` only word the
+// messages ("feature" columns, excluded because each is "a target").
+struct ColumnSelection {
   const CsvTable& table;
-  std::size_t index(const std::string& name, const char* role) const {
-    for (std::size_t i = 0; i < table.header.size(); ++i)
-      if (table.header[i] == name) return i;
-    // A usage error, unlike CsvTable::column_index: the name comes from the caller's options.
-    throw usage_error(table.source + ": no " + role + " column '" + name +
-                      "' (columns: " + join(table.header) + ")");
+  // Of the errors about names: usage when they are the caller's options, data when they come
+  // from a model file (CsvTable::column_index's data Errors are for names in the file itself).
+  Error::Kind kind;
+
+  // The columns `names`, in their order. An unknown name (the message lists the file's columns),
+  // a name given twice, or one of the columns `taken` is an error.
+  std::vector<std::size_t> named(const std::vector<std::string>& names, const std::string& role,
+                                 const std::vector<std::size_t>& taken = {},
+                                 const std::string& others = "") const {
+    const std::string what = role.empty() ? "column" : role + " column";
+    std::vector<std::size_t> columns;
+    for (const std::string& name : names) {
+      const std::size_t column = index(name);
+      if (column == table.header.size()) {
+        throw Error(
+            table.source + ": no " + what + " '" + name + "' (columns: " + join(table.header) + ")",
+            kind);
+      }
+      if (contains(taken, column)) {
+        throw Error(table.source + ": column '" + name + "' is both a " + role + " and " + others,
+                    kind);
+      }
+      if (contains(columns, column)) {
+        throw Error(table.source + ": " + what + " '" + name + "' is listed twice", kind);
+      }
+      columns.push_back(column);
+    }
+    return columns;
+  }
+
+  // "Every other column": the columns not `taken`, in file order; none left is an error of the
+  // names that took them all.
+  std::vector<std::size_t> all_except(const std::vector<std::size_t>& taken,
+                                      const std::string& role, const std::string& others) const {
+    std::vector<std::size_t> columns;
+    for (std::size_t c = 0; c < table.header.size(); ++c)
+      if (!contains(taken, c)) columns.push_back(c);
+    if (columns.empty()) {
+      throw Error(table.source + ": no " + role + " columns: every column (" + join(table.header) +
+                      ") is " + others,
+                  kind);
+    }
+    return columns;
+  }
+
+  // The columns of those `names` that the table has; the others are not an error (a model's
+  // target columns need not be in a file to predict on).
+  std::vector<std::size_t> present(const std::vector<std::string>& names) const {
+    std::vector<std::size_t> columns;
+    for (const std::string& name : names) {
+      const std::size_t column = index(name);
+      if (column < table.header.size()) columns.push_back(column);
+    }
+    return columns;
+  }
+
+ private:
+  // header.size() when there is no such column (header names are unique: read_csv checks)
+  std::size_t index(const std::string& name) const {
+    return static_cast<std::size_t>(std::find(table.header.begin(), table.header.end(), name) -
+                                    table.header.begin());
+  }
+  static bool contains(const std::vector<std::size_t>& columns, std::size_t column) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
   }
 };
 
@@ -70,46 +131,14 @@ Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& optio
     throw usage_error(path + ": class names were given but the targets are numeric columns");
   }
   const CsvTable table = read_csv(path);
-  const ColumnLookup lookup{table};
-
   // Target columns first, so that "every other column" can exclude them.
-  std::vector<std::size_t> target_columns;
-  if (classify) {
-    target_columns.push_back(lookup.index(options.target, "target"));
-  } else {
-    for (const std::string& name : options.targets) {
-      const std::size_t column = lookup.index(name, "target");
-      if (std::find(target_columns.begin(), target_columns.end(), column) != target_columns.end()) {
-        throw usage_error(path + ": target column '" + name + "' is listed twice");
-      }
-      target_columns.push_back(column);
-    }
-  }
-  const auto is_target = [&](std::size_t column) {
-    return std::find(target_columns.begin(), target_columns.end(), column) != target_columns.end();
-  };
-
-  std::vector<std::size_t> feature_columns;
-  if (options.features.empty()) {
-    for (std::size_t i = 0; i < table.header.size(); ++i)
-      if (!is_target(i)) feature_columns.push_back(i);
-    if (feature_columns.empty()) {
-      throw Error(path + ": no feature columns: every column (" + join(table.header) +
-                  ") is a target");
-    }
-  } else {
-    for (const std::string& name : options.features) {
-      const std::size_t column = lookup.index(name, "feature");
-      if (is_target(column)) {
-        throw usage_error(path + ": column '" + name + "' is both a feature and a target");
-      }
-      if (std::find(feature_columns.begin(), feature_columns.end(), column) !=
-          feature_columns.end()) {
-        throw usage_error(path + ": feature column '" + name + "' is listed twice");
-      }
-      feature_columns.push_back(column);
-    }
-  }
+  const ColumnSelection select{table, Error::Kind::usage};
+  const std::vector<std::size_t> target_columns =
+      select.named(classify ? std::vector<std::string>{options.target} : options.targets, "target");
+  const std::vector<std::size_t> feature_columns =
+      options.features.empty()
+          ? select.all_except(target_columns, "feature", "a target")
+          : select.named(options.features, "feature", target_columns, "a target");
 
   Dataset d;
   d.source = path;
@@ -258,21 +287,13 @@ Matrix<double> load_csv_inputs(const std::string& path, const std::vector<std::s
                                const std::vector<std::string>& exclude,
                                std::vector<std::string>* names_out) {
   const CsvTable table = read_csv(path);
-  std::vector<std::size_t> columns;
+  // The names come from a model file, not the caller's flags: a missing one is a data error.
+  const ColumnSelection select{table, Error::Kind::data};
+  const std::vector<std::size_t> columns =
+      features.empty() ? select.all_except(select.present(exclude), "input", "excluded")
+                       : select.named(features, "");
   std::vector<std::string> names;
-  if (!features.empty()) {
-    for (const std::string& name : features) {
-      columns.push_back(table.column_index(name));
-      names.push_back(name);
-    }
-  } else {
-    for (std::size_t c = 0; c < table.header.size(); ++c) {
-      if (std::find(exclude.begin(), exclude.end(), table.header[c]) != exclude.end()) continue;
-      columns.push_back(c);
-      names.push_back(table.header[c]);
-    }
-    if (columns.empty()) throw Error(path + ": no input columns");
-  }
+  for (const std::size_t column : columns) names.push_back(table.header[column]);
   if (names_out != nullptr) *names_out = names;
   return numeric_columns(table, columns);
 }

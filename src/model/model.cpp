@@ -16,18 +16,6 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
-// TODO(merge): the library's predicted_classes (train.h) replaces this.
-std::vector<int> predicted_classes(const Matrix<double>& a) {
-  std::vector<int> out(static_cast<std::size_t>(a.cols()));
-  for (Eigen::Index j = 0; j < a.cols(); ++j) {
-    Eigen::Index k = 0;
-    if (a.rows() == 1) k = a(0, j) > 0.5;
-    else a.col(j).maxCoeff(&k);
-    out[static_cast<std::size_t>(j)] = static_cast<int>(k);
-  }
-  return out;
-}
-
 }  // namespace
 
 Matrix<double> Model::prepare(Matrix<double> x) const {
@@ -41,8 +29,7 @@ Matrix<double> Model::prepare(Matrix<double> x) const {
 
 Matrix<double> Model::predict(const Matrix<double>& x) const {
   if (x.cols() == 0) return Matrix<double>(network.outputs(), 0);
-  Network<double> net = network;  // forward() fills caches; the model itself stays untouched
-  return net.forward(prepare(x));
+  return network.predict(prepare(x));
 }
 
 Matrix<double> Model::predict_proba(const Matrix<double>& x) const {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "backprop/optimizers.h"
+
 namespace backprop {
 
 Trace trace(const Network<double>& network, const Matrix<double>& x, const Matrix<double>& y,
@@ -39,7 +41,9 @@ Trace trace(const Network<double>& network, const Matrix<double>& x, const Matri
   }
   if (lr) {
     t.lr = lr;
-    net.gd_step(*lr);
+    // W ← W − lr·dW, b ← b − lr·db, by the training loop's own update rule (a usage Error for
+    // lr <= 0, as there)
+    Optimizer<double>(net, OptimizerOptions::gd(*lr)).step();
     for (const DenseLayer<double>& layer : net.layers()) {
       t.updated_W.push_back(layer.W);
       t.updated_b.push_back(layer.b);

@@ -22,6 +22,9 @@ struct CsvDatasetOptions {
 
 // Loads a CSV file (see csv.h for the accepted format) as a dataset.
 //
+// Columns: the targets, then the features by name, or with no feature names every other column
+// in file order. So numeric `targets` alone give x = every non-target column and y = the targets
+// in the order given (what `backprop trace --data F --targets a,b` reads).
 // Class labels are the cell text, trimmed. Without options.class_names the classes are the
 // distinct labels, ordered numerically if every label is an integer (then "01" and "1" are the
 // same class, named "1") and lexicographically otherwise — scikit-learn's sorted unique labels —
@@ -36,9 +39,11 @@ Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& optio
 // back (empty, duplicate, a feature called "label") and non-finite values are Errors.
 void write_csv(const Dataset& d, const std::string& path);
 
-// The input columns of a CSV file, for prediction: the named columns in the given order (their
-// absence is an Error naming the file and listing its columns), or, with no names, every column
-// except those in `exclude`. `names_out`, if given, receives the columns used.
+// The input columns of a CSV file, for prediction: the named columns in the given order, or,
+// with no names, every column except those in `exclude` (names the file lacks are ignored). The
+// same column selection as load_csv_dataset's, but an unknown or repeated name is a data Error
+// (the names come from a model file), naming the file and listing its columns. `names_out`, if
+// given, receives the columns used.
 Matrix<double> load_csv_inputs(const std::string& path, const std::vector<std::string>& features,
                                const std::vector<std::string>& exclude,
                                std::vector<std::string>* names_out = nullptr);

@@ -37,7 +37,8 @@ struct DenseLayer {
   Eigen::Index inputs() const { return W.cols(); }
 
   // z = W a_prev + b ; a = f(z)
-  void forward(const Matrix<S>& a_prev, Matrix<S>& z, Matrix<S>& a) const {
+  // (a_prev is a Ref so that one sample's column binds without a copy: Network::predict_one)
+  void forward(const Eigen::Ref<const Matrix<S>>& a_prev, Matrix<S>& z, Matrix<S>& a) const {
     multiply<S>(z, W, a_prev, &b);
     activation_forward(activation, z, a);
   }
