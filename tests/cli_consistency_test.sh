@@ -159,6 +159,9 @@ JSON
 "$BP" data circle --out "$tmp/circle.csv" > /dev/null
 expect 0 "warning: layer 1: 3 of 10 relu units are dead" -- \
   "$BP" info --model "$tmp/dead.json" --data "$tmp/circle.csv"
+# The library names its options; the command line shows them as flags.
+expect 0 "try a smaller --lr, leaky_relu, or another --seed" -- \
+  "$BP" info --model "$tmp/dead.json" --data "$tmp/circle.csv"
 "$BP" info --model "$tmp/dead.json" --data "$tmp/circle.csv" > "$tmp/diag.txt"
 # Where each word ends, for the header line and the two layer rows: the same 7 columns.
 ends() { awk '{ s = ""; for (i = 1; i <= length($0); i++) if (substr($0, i, 1) != " " && \

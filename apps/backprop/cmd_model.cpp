@@ -22,6 +22,7 @@
 #include "backprop/teach/diagnostics.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "flag_names.h"
 
 namespace backprop::cli {
 namespace {
@@ -174,7 +175,8 @@ int run_info(const std::string& path, const std::string& data) {
     const Dataset d = read_model_dataset(model, data);
     Network<double> copy = model.network;
     std::printf("on %s (%zu samples):\n", data.c_str(), d.size());
-    std::fputs(format_diagnostics(diagnose(copy, model.prepare(d.x), d.y)).c_str(), stdout);
+    std::fputs(with_flag_names(format_diagnostics(diagnose(copy, model.prepare(d.x), d.y))).c_str(),
+               stdout);
   }
   return 0;
 }

@@ -163,7 +163,7 @@ int report(const TrainFlags& f, const FitResult& r) {
     status = 128 + static_cast<int>(stop_signal);
   }
   if (r.training.history.empty()) return status;  // diverged in the first epoch: nothing to save
-  if (r.diagnostics) std::fputs(format_diagnostics(*r.diagnostics).c_str(), stdout);
+  if (r.diagnostics) std::fputs(with_flag_names(format_diagnostics(*r.diagnostics)).c_str(), stdout);
   if (f.lesson == TrainFlags::Lesson::xor_) std::fputs(xor_table(r).c_str(), stdout);
   else if (!f.quiet || r.test) std::fputs(summary_lines(r).c_str(), stdout);
   if (f.lesson == TrainFlags::Lesson::circle)

@@ -38,13 +38,13 @@ Diagnostics diagnose(Network<double>& network, const Matrix<double>& x, const Ma
       (many ? d.warnings : d.notes)
           .push_back(fmt::format(
               "{}: {} of {} relu units are dead (z <= 0 on every sample, so they pass no "
-              "gradient); try a smaller --lr, leaky_relu, or another --seed",
+              "gradient); try a smaller OptimizerOptions.lr, leaky_relu, or another TrainOptions.seed",
               where, ld.dead_units, ld.units));
     }
     if (ld.saturated_units > 0 && 2 * ld.saturated_units >= ld.units)
       d.warnings.push_back(
           fmt::format("{}: {} of {} {} units are saturated (flat for 99% of the samples); try "
-                      "--standardize, a smaller --lr or relu",
+                      "FitOptions.standardize, a smaller OptimizerOptions.lr or relu",
                       where, ld.saturated_units, ld.units, to_string(ld.activation)));
     d.layers.push_back(ld);
   }
@@ -53,18 +53,18 @@ Diagnostics diagnose(Network<double>& network, const Matrix<double>& x, const Ma
     if (last > 0 && first < 1e-2 * last)
       d.warnings.push_back(fmt::format(
           "gradients vanish towards the input (|dL/dW| {:.2g} in layer 1 vs {:.2g} in layer {}); "
-          "try relu, fewer layers or --standardize",
+          "try relu, fewer layers or FitOptions.standardize",
           first, last, network.depth()));
     if (first > 0 && first > 1e2 * last)
       d.warnings.push_back(fmt::format(
           "gradients explode towards the input (|dL/dW| {:.2g} in layer 1 vs {:.2g} in layer {}); "
-          "try a smaller --lr or smaller initial weights",
+          "try a smaller OptimizerOptions.lr or smaller initial weights",
           first, last, network.depth()));
   }
   for (const LayerDiagnostics& ld : d.layers)
     if (!std::isfinite(ld.gradient_norm) || ld.gradient_norm > 1e6) {
       d.warnings.push_back(
-          fmt::format("gradient norms are huge ({:.2g}); try a smaller --lr", ld.gradient_norm));
+          fmt::format("gradient norms are huge ({:.2g}); try a smaller OptimizerOptions.lr", ld.gradient_norm));
       break;
     }
   return d;
