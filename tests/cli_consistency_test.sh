@@ -4,34 +4,8 @@
 # diagnostics, and exit statuses (2 for usage errors, 1 for data errors).
 set -u
 BP=$(realpath "$1")  # absolute: some checks run in another directory
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass=0
-
-# expect STATUS PATTERN -- COMMAND...: the command exits with STATUS and its output (stdout and
-# stderr) contains PATTERN (a fixed string).
-expect() {
-  local status="$1" pattern="$2"
-  shift 3
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne $status ]] || [[ "$out" != *"$pattern"* ]]; then
-    echo "FAIL: $* -> exit $rc (expected $status), looking for '$pattern' in:"
-    echo "$out" | head -20
-    fails=$((fails + 1))
-  else
-    pass=$((pass + 1))
-  fi
-}
-
-# check DESCRIPTION -- COMMAND...: the command (a test) succeeds.
-check() {
-  local what="$1"
-  shift 2
-  if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
+# shellcheck source=cli_lib.sh
+source "$(dirname "$0")/cli_lib.sh"
 
 # A 2-2-1 model (the lesson's section 5) trained with --standardize: mean (1, 2), scale (2, 4).
 cat > "$tmp/std.json" <<'JSON'
@@ -196,5 +170,4 @@ expect 2 "--epsilon: expected a positive number, found nan" -- "$BP" gradcheck -
 expect 2 "--out: cannot write '$tmp/no/x.csv': directory '$tmp/no' does not exist" -- \
   "$BP" data xor --out "$tmp/no/x.csv"
 
-echo "cli_consistency: $pass passed, $fails failed"
-[[ $fails -eq 0 ]]
+finish cli_consistency

@@ -4,27 +4,11 @@
 # apply to a source is refused; and the warnings for runs that would train garbage.
 set -u
 BP="$1"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass=0
+# shellcheck source=cli_lib.sh
+source "$(dirname "$0")/cli_lib.sh"
 SHARED="${BACKPROP_SHARED_DATA:-$(dirname "$0")/../../shared/data}"
 FASHION=/usr/share/datasets/fashion-mnist
 
-expect() {  # expect STATUS PATTERN -- COMMAND...
-  local status="$1" pattern="$2"
-  shift 3
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne $status ]] || [[ "$out" != *"$pattern"* ]]; then
-    echo "FAIL: $* -> exit $rc (expected $status), looking for '$pattern' in:"
-    echo "$out" | head -20
-    fails=$((fails + 1))
-  else
-    pass=$((pass + 1))
-  fi
-}
 same_model() {  # same_model A B WHAT: two model files equal but for the timing
   if diff <(grep -v seconds "$1") <(grep -v seconds "$2") > /dev/null; then pass=$((pass + 1))
   else echo "FAIL: $3: $1 and $2 differ"; fails=$((fails + 1)); fi
@@ -100,5 +84,4 @@ expect 0 "note: --epsilon is deprecated; use --adam-epsilon" -- "$BP" train --da
 expect 0 "note: --alpha is deprecated; use --negative-slope" -- \
   "$BP" train --dataset moons --epochs 1 --activation leaky_relu --alpha 0.1 --quiet
 
-echo "cli_pipeline: $pass passed, $fails failed"
-[[ $fails -eq 0 ]]
+finish cli_pipeline

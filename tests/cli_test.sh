@@ -2,27 +2,8 @@
 # End-to-end checks of the command line: outputs, exit statuses and error messages.
 set -u
 BP="$1"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass=0
-
-# expect STATUS PATTERN -- COMMAND...: the command exits with STATUS and its output (stdout and
-# stderr) contains PATTERN (a fixed string).
-expect() {
-  local status="$1" pattern="$2"
-  shift 3
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne $status ]] || [[ "$out" != *"$pattern"* ]]; then
-    echo "FAIL: $* -> exit $rc (expected $status), looking for '$pattern' in:"
-    echo "$out" | head -20
-    fails=$((fails + 1))
-  else
-    pass=$((pass + 1))
-  fi
-}
+# shellcheck source=cli_lib.sh
+source "$(dirname "$0")/cli_lib.sh"
 
 expect 0 "backprop 0.1.0 (large matrix products: " -- "$BP" --version
 expect 0 "a(2) = sigmoid(z(2)) = [ 0.6028060471 ]" -- "$BP" trace --example network-2-2-1
@@ -216,6 +197,5 @@ if [[ -f "$SHARED/iris_train.csv" ]]; then  # needs the iris model trained above
   expect 0 "they need 2 inputs, the model has 4" -- "$BP" plot --model "$tmp/iris.json" --data "$SHARED/iris_test.csv" --out "$tmp/fig"
 fi
 
-echo "cli: $pass passed, $fails failed"
-[[ $fails -eq 0 ]]
+finish cli
 

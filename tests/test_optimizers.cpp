@@ -286,16 +286,27 @@ TEST(Train, EarlyStoppingKeepsTheBestModel) {
   EXPECT_DOUBLE_EQ(net.loss_value(yv), result.history[result.best_epoch].val_loss);
 }
 
+// A 1-3-1 relu regression on two far-apart inputs, trained by gradient descent at `lr`: the
+// network after training, its data and what train() reported.
+struct UnscaledRun {
+  Network<double> net{1, {{3, {Activation::relu}}, {1, {Activation::linear}}}, Loss::mse};
+  Matrix<double> x{1, 2}, y{1, 2};
+  TrainResult result;
+  explicit UnscaledRun(double lr) {
+    initialize(net, Init::he_normal, 3);
+    x << 100, -100;
+    y << 1, 2;
+    TrainOptions o;
+    o.epochs = 1000;
+    o.optimizer = {OptimizerKind::sgd, lr};
+    result = train(net, x, y, o);
+  }
+};
+
 TEST(Train, DivergenceStopsNamingEpochAndLayerAndKeepsTheLastGoodModel) {
-  Network<double> net(1, {{3, {Activation::relu}}, {1, {Activation::linear}}}, Loss::mse);
-  initialize(net, Init::he_normal, 3);
-  Matrix<double> x(1, 2), y(1, 2);
-  x << 100, -100;
-  y << 1, 2;
-  TrainOptions o;
-  o.epochs = 1000;
-  o.optimizer = {OptimizerKind::sgd, 1e300};  // one step overflows the weights
-  const TrainResult result = train(net, x, y, o);
+  UnscaledRun run(1e300);  // one step overflows the weights
+  Network<double>& net = run.net;
+  const TrainResult& result = run.result;
   ASSERT_TRUE(result.diverged);
   EXPECT_NE(result.divergence.find("training diverged at epoch"), std::string::npos)
       << result.divergence;
@@ -307,31 +318,20 @@ TEST(Train, DivergenceStopsNamingEpochAndLayerAndKeepsTheLastGoodModel) {
   for (const auto& layer : net.layers()) EXPECT_TRUE(layer.W.allFinite() && layer.b.allFinite());
   ASSERT_FALSE(result.history.empty());
   EXPECT_TRUE(std::isfinite(result.history.back().loss));
-  net.forward(x);
-  EXPECT_EQ(net.loss_value(y), result.history.back().loss);
+  net.forward(run.x);
+  EXPECT_EQ(net.loss_value(run.y), result.history.back().loss);
 }
 
 // A loss that climbs by orders of magnitude is divergence before it overflows (gradient descent
 // at lr 10 on unscaled inputs reached 3.7e261 with a finite loss and no complaint).
 TEST(Train, LossGrowingAMillionFoldIsDivergence) {
-  Network<double> net(1, {{3, {Activation::relu}}, {1, {Activation::linear}}}, Loss::mse);
-  initialize(net, Init::he_normal, 3);
-  Matrix<double> x(1, 2), y(1, 2);
-  x << 100, -100;
-  y << 1, 2;
-  TrainOptions o;
-  o.epochs = 1000;
-  o.optimizer = {OptimizerKind::sgd, 10};
-  const TrainResult result = train(net, x, y, o);
+  const TrainResult result = UnscaledRun(10).result;
   ASSERT_TRUE(result.diverged);
   EXPECT_NE(result.divergence.find("the loss grew from"), std::string::npos) << result.divergence;
   for (const EpochRecord& r : result.history)
     EXPECT_LE(r.loss, kDivergenceGrowth * result.history.front().loss);
-  // A loss that only rises a little (noisy adam, a large but workable rate) is not divergence.
-  Network<double> calm(1, {{3, {Activation::relu}}, {1, {Activation::linear}}}, Loss::mse);
-  initialize(calm, Init::he_normal, 3);
-  o.optimizer = {OptimizerKind::sgd, 1e-5};
-  EXPECT_FALSE(train(calm, x, y, o).diverged);
+  // A loss that falls, or only rises a little, is not divergence.
+  EXPECT_FALSE(UnscaledRun(1e-5).result.diverged);
 }
 
 // Interrupted after some epochs and resumed from the checkpoint, a run ends with exactly the
