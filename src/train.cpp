@@ -1,6 +1,10 @@
 #include "backprop/train.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <cstdio>
 #include <string>
 
@@ -75,8 +79,11 @@ template <typename S>
 double accuracy(const Matrix<S>& a, const Matrix<S>& y) {
   if (a.cols() == 0) return std::numeric_limits<double>::quiet_NaN();
   Eigen::Index right = 0;
-  for (Eigen::Index j = 0; j < a.cols(); ++j)
-    right += predicted_class(a, j) == predicted_class(y, j);  // the target's class, same rule
+  if (a.rows() == 1)  // predicted_class's rule for one output, on the whole row at once
+    right = ((a.array() > S(0.5)) == (y.array() > S(0.5))).count();
+  else
+    for (Eigen::Index j = 0; j < a.cols(); ++j)
+      right += predicted_class(a, j) == predicted_class(y, j);  // the target's class, same rule
   return static_cast<double>(right) / static_cast<double>(a.cols());
 }
 
@@ -100,23 +107,49 @@ void gather(const Matrix<S>& from, const std::vector<std::size_t>& order, std::s
 
 namespace {
 
-// Parameters of a network, kept to fall back on (assignments reuse storage after the first).
+// Copies n values and says whether all are finite: a value is not finite exactly when all its
+// exponent bits are set, and the largest exponent field seen is an integer maximum, which the
+// compiler vectorises (a floating-point sum would be a chain of dependent adds).
+template <typename S>
+bool copy_checking_finite(const S* from, std::size_t n, S* to) {
+  using Bits = std::conditional_t<sizeof(S) == 8, std::uint64_t, std::uint32_t>;
+  constexpr Bits exponent = sizeof(S) == 8 ? Bits(0x7FF0000000000000ULL) : Bits(0x7F800000U);
+  Bits largest = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    Bits bits;
+    std::memcpy(&bits, from + i, sizeof bits);
+    largest = std::max<Bits>(largest, bits & exponent);
+    to[i] = from[i];
+  }
+  return largest != exponent;
+}
+
+// A network's parameters in one flat buffer, kept to fall back on when training diverges.
+// take() copies them (the buffer is sized once) and says whether they are all finite.
 template <typename S>
 struct Snapshot {
-  std::vector<Matrix<S>> W;
-  std::vector<Vector<S>> b;
-  void take(const Network<S>& network) {
-    W.resize(network.depth());
-    b.resize(network.depth());
-    for (std::size_t l = 0; l < network.depth(); ++l) {
-      W[l] = network.layer(l).W;
-      b[l] = network.layer(l).b;
+  std::vector<S> values;
+  bool take(const Network<S>& network) {
+    std::size_t n = 0;
+    for (const auto& l : network.layers()) n += static_cast<std::size_t>(l.W.size() + l.b.size());
+    values.resize(n);
+    S* out = values.data();
+    bool finite = true;
+    for (const auto& l : network.layers()) {
+      finite &= copy_checking_finite(l.W.data(), static_cast<std::size_t>(l.W.size()), out);
+      out += l.W.size();
+      finite &= copy_checking_finite(l.b.data(), static_cast<std::size_t>(l.b.size()), out);
+      out += l.b.size();
     }
+    return finite;
   }
   void restore(Network<S>& network) const {
-    for (std::size_t l = 0; l < W.size(); ++l) {
-      network.layer(l).W = W[l];
-      network.layer(l).b = b[l];
+    const S* in = values.data();
+    for (auto& l : network.layers()) {
+      std::copy(in, in + l.W.size(), l.W.data());
+      in += l.W.size();
+      std::copy(in, in + l.b.size(), l.b.data());
+      in += l.b.size();
     }
   }
 };
@@ -145,18 +178,6 @@ template <typename S>
 bool looks_like_classes(const Matrix<S>& y) {
   if (!((y.array() == S(0)) || (y.array() == S(1))).all()) return false;
   return y.rows() == 1 || (y.colwise().sum().array() == S(1)).all();
-}
-
-template <typename S>
-bool all_finite_parameters(const Network<S>& n) {
-  // Fast path, once per epoch: a sum is finite only if every term is (a NaN or an infinity makes
-  // it NaN or infinite), and summing vectorises where allFinite() tests element by element.
-  S total = 0;
-  for (const auto& l : n.layers()) total += l.W.sum() + l.b.sum();
-  if (std::isfinite(total)) return true;
-  for (const auto& l : n.layers())  // the sum may also have overflowed: look at each value
-    if (!l.W.allFinite() || !l.b.allFinite()) return false;
-  return true;
 }
 
 }  // namespace
@@ -249,12 +270,14 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
   // Two buffers per matrix: full mini-batches and the smaller last one keep their own storage.
   Matrix<S> x_batch[2], y_batch[2];
-  Snapshot<S> epoch_start, last_good;  // the parameters to fall back on if training diverges
-  last_good.take(network);
+  // The parameters at the start of this epoch and of the last good one (whose loss was the last
+  // recorded), to fall back on if training diverges; `next`, those this epoch ends with.
+  Snapshot<S> start, last_good, next;
+  start.take(network);
+  last_good = start;
   int last_good_epoch = first_epoch - 1;
 
   for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
-    epoch_start.take(network);
     if (!full_batch && options.shuffle) {
       // np.random.permutation(n) each epoch: a fresh 0..n-1, shuffled (no allocation)
       for (std::size_t i = 0; i < n; ++i) order[i] = i;
@@ -285,7 +308,8 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     // (gradient descent with a far too large rate climbs through 1e100 before it overflows).
     const double first_loss = result.history.empty() ? record.loss : result.history[0].loss;
     const bool exploded = std::isfinite(record.loss) && record.loss > kDivergenceGrowth * first_loss;
-    if (!std::isfinite(record.loss) || exploded || !all_finite_parameters(network)) {
+    const bool finite_parameters = next.take(network);
+    if (!std::isfinite(record.loss) || exploded || !finite_parameters) {
       // Divergence: say when and where, and keep the parameters of the last epoch that began
       // with finite parameters and ended with a finite loss.
       result.diverged = true;
@@ -308,7 +332,8 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       last_good.restore(network);
       break;
     }
-    std::swap(last_good, epoch_start);  // this epoch's starting parameters are good
+    std::swap(last_good, start);  // this epoch's starting parameters gave its finite loss
+    std::swap(start, next);       // the next epoch starts where this one ended
     last_good_epoch = epoch;
     if (classify) record.accuracy = right / static_cast<double>(n);
     if (x_val != nullptr) {

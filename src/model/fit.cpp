@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "backprop/data/csv_dataset.h"
@@ -230,18 +231,7 @@ std::string fingerprint(const FitOptions& o, const Network<double>& net) {
       to_string(o.precision), o.training.patience);
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-      continue;
-    }
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string json_string(const std::string& s) { return nlohmann::json(s).dump(); }
 
 // How the model was made, for its file's "training.settings".
 std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o,
@@ -283,6 +273,10 @@ std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o
   return s;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 // Trains a copy of `network` in precision S, the test set evaluated after every epoch (outside
 // the timed loop), and returns the result with the network back in double.
 template <typename S>
@@ -295,24 +289,25 @@ TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptio
   if (s.has_test) xt = s.test.x.cast<S>(), yt = s.test.y.cast<S>();
   const bool classify = s.train.is_classification();
   Network<S> tester;
-  auto started = std::chrono::steady_clock::now();
-  seconds = 0;
+  double test_seconds = 0;  // the test set's evaluation is not training time
   const EpochCallback with_test = [&](EpochRecord& r) {
-    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (s.has_test) {
+      const auto started = std::chrono::steady_clock::now();
       tester = net;
       const Matrix<S>& a = tester.forward(xt);
       r.test_loss = tester.loss_value(yt);
       if (classify) r.test_accuracy = accuracy(a, yt);
+      test_seconds += seconds_since(started);
     }
-    const bool go_on = !on_epoch || on_epoch(r);
-    started = std::chrono::steady_clock::now();
-    return go_on;
+    return !on_epoch || on_epoch(r);
   };
   TrainOptions t = options;
   t.classification = classify;
+  const auto started = std::chrono::steady_clock::now();
   TrainResult result = train(net, x, y, t, s.has_validation ? &xv : nullptr,
-                             s.has_validation ? &yv : nullptr, with_test);
+                             s.has_validation ? &yv : nullptr,
+                             s.has_test || on_epoch ? with_test : EpochCallback{});
+  seconds = seconds_since(started) - test_seconds;
   network = net.template cast<double>();
   return result;
 }
