@@ -1,5 +1,4 @@
-// cmd_model.cpp — using a saved model: `predict`, `evaluate`, `info`; and `data`, which exports a
-// built-in data set. The model bundle (model/model.h) does the work; this file prints.
+// cmd_model.cpp — using a saved model: `predict`, `evaluate`, `info`. The model bundle (model/model.h) does the work; this file prints.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -181,46 +180,6 @@ int run_info(const std::string& path, const std::string& data) {
   return 0;
 }
 
-struct DataOptions {
-  std::string name, out;
-  int n = -1;
-  double noise = -1;
-  unsigned seed = 42;
-};
-
-// The CSV text of a data set. write_csv is the one CSV writer (it checks the names and writes
-// numbers that read back bit for bit), and it writes files only: so through a temporary file.
-std::string csv_text(const Dataset& d) {
-  namespace fs = std::filesystem;
-  std::string path = (fs::temp_directory_path() / "backprop-data-XXXXXX").string();
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0) throw Error(path + ": cannot create a temporary file (" + std::strerror(errno) + ")");
-  ::close(fd);
-  try {
-    write_csv(d, path);
-    std::string text = read_file(path);
-    fs::remove(path);
-    return text;
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(path, ignored);
-    throw;
-  }
-}
-
-int run_data(const DataOptions& o) {
-  check_choice(o.name, dataset_names(), "", "dataset");
-  if (!o.out.empty()) check_output_path(o.out, "--out", {}, true);
-  const Dataset d = make_dataset(o.name, o.n, o.noise, o.seed);
-  if (o.out.empty()) {
-    std::fputs(csv_text(d).c_str(), stdout);
-    return 0;
-  }
-  write_csv(d, o.out);
-  std::printf("Wrote %zu samples of %s to %s\n", d.size(), d.source.c_str(), o.out.c_str());
-  return 0;
-}
-
 }  // namespace
 
 Command add_predict_command(CLI::App& app) {
@@ -258,17 +217,6 @@ Command add_info_command(CLI::App& app) {
                   "Also diagnose the model on this labelled CSV file (dead and saturated units, "
                   "gradient norms)");
   return {cmd, [path, data] { return run_info(*path, *data); }};
-}
-
-Command add_data_command(CLI::App& app) {
-  auto o = std::make_shared<DataOptions>();
-  CLI::App* cmd = app.add_subcommand("data", "Export a built-in data set as CSV");
-  cmd->add_option("name", o->name, "The data set: " + join(dataset_names()))->required();
-  cmd->add_option("--out", o->out, "CSV file to write (default: standard output)");
-  add_generator_options(cmd, o->n, o->noise, o->seed, "the data set");
-  // train, sweep and plot call it --data-seed; their --seed seeds the weights.
-  deprecated_alias(cmd, "--seed", "--data-seed", o->seed);
-  return {cmd, [o] { return run_data(*o); }};
 }
 
 }  // namespace backprop::cli

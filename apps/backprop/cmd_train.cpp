@@ -17,134 +17,15 @@
 #include "cli_util.h"
 #include "flag_names.h"
 #include "commands.h"
+#include "train_flags.h"
 #include "train_report.h"
 
 namespace backprop::cli {
 namespace {
 
-// The flags as given; fit_options() turns them into the library's options.
-struct TrainFlags {
-  std::string dataset, data_file, target, targets, features, data_dir = kFashionMnistDir;
-  int n = -1;
-  double noise = -1;
-  unsigned data_seed = 42;
-  std::string test_file, validation_file;
-  double test_fraction = 0, validation_fraction = 0;
-  bool standardize = false;
-  std::string hidden, activation = "relu", output_activation, loss, weight_init = "he_normal";
-  double negative_slope = 0.01;
-  std::string init_model;
-  std::string optimizer = "adam";
-  std::optional<double> lr;
-  double momentum = 0.9, beta1 = 0.9, beta2 = 0.999, adam_epsilon = 1e-8, weight_decay = 0;
-  bool nesterov = false, no_shuffle = false, force = false, quiet = false, diagnose = false;
-  std::optional<int> epochs, batch_size;
-  int patience = 0, threads = 0, print_every = -1, checkpoint_every = 0;
-  unsigned seed = 42;
-  std::string precision, history_file, save_file, checkpoint_file, resume_file;
-  std::string plot_dir, plot_format = "png";
-  enum class Lesson { none, xor_, circle } lesson = Lesson::none;
-};
-
-DataSource data_source(const TrainFlags& f) {
-  const bool csv = !f.data_file.empty();
-  if (csv == !f.dataset.empty())
-    throw usage_error(fmt::format("give a data set with --dataset ({}) or a CSV file with --data, "
-                                  "not {}",
-                                  fmt::join(builtin_dataset_names(), ", "), csv ? "both" : "neither"));
-  if (!csv && (!f.target.empty() || !f.targets.empty() || !f.features.empty()))
-    throw usage_error("--target/--targets/--features: they name columns of --data FILE.csv");
-  const bool generator = !csv && f.dataset != "fashion-mnist";
-  if (!generator && (f.n > 0 || f.noise >= 0))
-    throw usage_error("--n/--noise: only the generated data sets (" +
-                      fmt::format("{}", fmt::join(dataset_names(), ", ")) + ") take them");
-  if (f.dataset != "fashion-mnist" && f.data_dir != kFashionMnistDir)
-    throw usage_error("--data-dir: only --dataset fashion-mnist reads a directory");
-  if (!csv) {
-    DataSource s = builtin_dataset(f.dataset, f.n, f.noise, f.data_seed);
-    if (s.kind == DataSource::Kind::fashion_mnist) s.path = f.data_dir;
-    return s;
-  }
-  if (f.target.empty() == f.targets.empty())
-    throw usage_error("--data: also give --target COL (class labels) or --targets A,B (numeric "
-                      "targets), exactly one of them");
-  DataSource s = f.target.empty() ? DataSource::csv_numeric(f.data_file, parse_names(f.targets, "--targets"))
-                                  : DataSource::csv_classes(f.data_file, f.target);
-  if (!f.features.empty()) s.features = parse_names(f.features, "--features");
-  return s;
-}
-
-// A held-out CSV file with the training file's columns.
-DataSource held_out(const std::string& path, const DataSource& data) {
-  if (path.empty()) return {};
-  DataSource s = data.kind == DataSource::Kind::csv ? data : DataSource::csv_classes("", "");
-  s.path = path;
-  return s;
-}
-
-FitOptions fit_options(const TrainFlags& f) {
-  FitOptions o = default_fit_options(data_source(f));
-  o.test_data = held_out(f.test_file, o.data);
-  o.validation_data = held_out(f.validation_file, o.data);
-  o.test_fraction = f.test_fraction;
-  o.validation_fraction = f.validation_fraction;
-  o.standardize = f.standardize;
-  if (!f.hidden.empty()) o.hidden = parse_hidden(f.hidden);
-  o.activation = {activation_from_string(f.activation), f.negative_slope};
-  if (!f.output_activation.empty()) o.output_activation = activation_from_string(f.output_activation);
-  if (!f.loss.empty()) o.loss = loss_from_string(f.loss);
-  o.weight_init = init_from_string(f.weight_init);
-  if (!f.init_model.empty()) o.init_model = read_model(f.init_model), o.init_model_name = f.init_model;
-  TrainOptions& t = o.training;
-  if (f.epochs) t.epochs = *f.epochs;
-  if (f.batch_size) {
-    if (*f.batch_size <= 0)
-      throw usage_error(fmt::format("--batch-size: expected a positive number, found {} (leave "
-                                    "the flag out for full batch)", *f.batch_size));
-    t.batch_size = *f.batch_size;
-  }
-  t.shuffle = !f.no_shuffle;
-  t.seed = f.seed;
-  t.patience = f.patience;
-  t.checkpoint_every = f.checkpoint_every;
-  OptimizerOptions& opt = t.optimizer;
-  const OptimizerKind kind = optimizer_from_string(f.optimizer);
-  if (kind != opt.kind) opt.lr = kind == OptimizerKind::adam ? 0.01 : 0.1;  // the kind's default
-  opt.kind = kind;
-  if (f.lr) opt.lr = *f.lr;
-  opt.momentum = f.momentum;
-  opt.nesterov = f.nesterov;
-  opt.beta1 = f.beta1, opt.beta2 = f.beta2, opt.epsilon = f.adam_epsilon;
-  opt.weight_decay = f.weight_decay;
-  if (opt.kind == OptimizerKind::momentum && opt.momentum == 0) opt.kind = OptimizerKind::sgd;
-  if (!f.precision.empty()) o.precision = precision_from_string(f.precision);
-  o.threads = f.threads;
-  o.checkpoint_path = f.checkpoint_file;
-  o.resume_path = f.resume_file;
-  o.diagnose = f.diagnose;
-  return o;
-}
-
 // SIGINT/SIGTERM during training: finish the epoch, write the checkpoint, stop cleanly.
 volatile std::sig_atomic_t stop_signal = 0;
 extern "C" void on_stop_signal(int signal) { stop_signal = signal; }
-
-// Outputs are checked before any work, so a long run never ends in an unwritable path.
-void check_outputs(const TrainFlags& f) {
-  const std::vector<std::string> inputs = {f.data_file, f.test_file, f.validation_file,
-                                           f.init_model};
-  if (!f.save_file.empty()) check_output_path(f.save_file, "--save", inputs, f.force);
-  if (!f.history_file.empty()) check_output_path(f.history_file, "--history", inputs, f.force);
-  if (!f.checkpoint_file.empty())
-    check_output_path(f.checkpoint_file, "--checkpoint", inputs, f.force);
-  if (!f.plot_dir.empty()) {
-    plot::format_from_string(f.plot_format);
-    ensure_output_directory(f.plot_dir, "--plot");
-  }
-  if (f.print_every < -1)
-    throw usage_error(fmt::format("--print-every: expected 0 (off) or a positive number of "
-                                  "epochs, found {}", f.print_every));
-}
 
 // Prints, saves and draws what the run produced; returns the exit status.
 int report(const TrainFlags& f, const FitResult& r) {

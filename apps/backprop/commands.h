@@ -17,16 +17,16 @@ struct Command {
 };
 
 Command add_trace_command(CLI::App& app);      // cmd_trace.cpp
-Command add_gradcheck_command(CLI::App& app);  // cmd_trace.cpp
+Command add_gradcheck_command(CLI::App& app);  // cmd_gradcheck.cpp
 Command add_train_command(CLI::App& app);      // cmd_train.cpp
 Command add_xor_command(CLI::App& app);        // cmd_train.cpp: the lesson's section 7
 Command add_circle_command(CLI::App& app);     // cmd_train.cpp: Exercise 9.4
 Command add_predict_command(CLI::App& app);    // cmd_model.cpp
 Command add_evaluate_command(CLI::App& app);   // cmd_model.cpp
 Command add_info_command(CLI::App& app);       // cmd_model.cpp
-Command add_data_command(CLI::App& app);       // cmd_model.cpp
+Command add_data_command(CLI::App& app);       // cmd_data.cpp
 Command add_plot_command(CLI::App& app);       // cmd_plot.cpp
 Command add_sweep_command(CLI::App& app);      // cmd_plot.cpp
-Command add_graph_command(CLI::App& app);      // cmd_plot.cpp
+Command add_graph_command(CLI::App& app);      // cmd_graph.cpp
 
 }  // namespace backprop::cli

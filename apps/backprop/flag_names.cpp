@@ -39,6 +39,10 @@ const std::vector<std::pair<std::string, std::string>>& table() {
       {"SweepOptions.seeds", "--seeds"},
       {"SweepOptions.epochs", "--epochs"},
       {"SweepOptions.lr", "--lr"},
+      {"plot.layer", "--layer"},
+      {"graph.path", "--out"},
+      {"graph.x", "--x"},
+      {"graph.y", "--y"},
       {"target", "--target"},
   };
   return fields;

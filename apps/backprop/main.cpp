@@ -98,7 +98,11 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) return command.run();
   } catch (const backprop::Error& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "backprop: error: %s\n", cli::with_flag_names(e.what()).c_str());
+    // The library names an option field ("TrainOptions.epochs"); the command line, its flag.
+    const std::string message = e.field().empty()
+                                    ? e.what()
+                                    : cli::flag_for_field(e.field()) + ": " + e.detail();
+    std::fprintf(stderr, "backprop: error: %s\n", cli::with_flag_names(message).c_str());
     return e.kind() == backprop::Error::Kind::usage ? 2 : 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);

@@ -190,10 +190,11 @@ void check_hidden_layer(const Model& model, std::size_t layer) {
         "neuron maps need a hidden layer; the model has none (its inputs go straight to the "
         "outputs)");
   if (layer >= hidden_layers)
-    throw usage_error(
-        "--layer: hidden layer " + std::to_string(layer) + " is out of range: the model has " +
-        std::to_string(hidden_layers) + " hidden layer" +
-        (hidden_layers == 1 ? " (0)" : "s (0.." + std::to_string(hidden_layers - 1) + ")"));
+    throw option_error(
+        "plot.layer", "hidden layer " + std::to_string(layer) + " is out of range: the model has " +
+                          std::to_string(hidden_layers) + " hidden layer" +
+                          (hidden_layers == 1 ? " (0)"
+                                              : "s (0.." + std::to_string(hidden_layers - 1) + ")"));
 }
 
 // Layout of one square 2-D plot: room for ticks and labels on the left and below.

@@ -148,11 +148,13 @@ std::string graph_dot(const Network<double>& network, const Matrix<double>& x,
                       std::to_string(x.cols()) + " inputs and " + std::to_string(y.cols()) +
                       " targets");
   if (x.rows() != network.inputs())
-    throw usage_error("--x: the network has " + std::to_string(network.inputs()) +
-                      " inputs, the sample has " + std::to_string(x.rows()) + " values");
+    throw option_error("graph.x", "the network has " + std::to_string(network.inputs()) +
+                                      " inputs, the sample has " + std::to_string(x.rows()) +
+                                      " values");
   if (y.rows() != network.outputs())
-    throw usage_error("--y: the network has " + std::to_string(network.outputs()) +
-                      " outputs, the target has " + std::to_string(y.rows()) + " values");
+    throw option_error("graph.y", "the network has " + std::to_string(network.outputs()) +
+                                      " outputs, the target has " + std::to_string(y.rows()) +
+                                      " values");
 
   // One source of truth: every value and gradient comes from the library's traced pass.
   const Trace t = trace(network, x, y);
@@ -303,8 +305,9 @@ void write_graph(const std::string& dot, const std::string& path) {
   for (const char* ext : {"svg", "png", "pdf"})
     if (ends_with(path, std::string(".") + ext)) type = ext;
   if (type.empty())
-    throw usage_error("--out: expected a file ending in .dot, .gv, .svg, .png or .pdf, found '" +
-                      path + "'");
+    throw option_error("graph.path",
+                       "expected a file ending in .dot, .gv, .svg, .png or .pdf, found '" + path +
+                           "'");
 
   // Graphviz reads the DOT text from a temporary file and writes a temporary output next to the
   // target, renamed over it only when dot succeeded: no partial file, whatever happens.

@@ -220,7 +220,8 @@ Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& optio
   return d;
 }
 
-void write_csv(const Dataset& d, const std::string& path) {
+std::string dataset_to_csv(const Dataset& d) {
+  const std::string& path = d.source;  // names the data in messages
   const auto n = static_cast<Eigen::Index>(d.size());
   if (static_cast<std::size_t>(d.x.rows()) != d.feature_names.size()) {
     throw usage_error(d.source + ": " + std::to_string(d.feature_names.size()) +
@@ -280,7 +281,11 @@ void write_csv(const Dataset& d, const std::string& path) {
     }
     out += '\n';
   }
-  write_file_atomically(path, out);
+  return out;
+}
+
+void write_csv(const Dataset& d, const std::string& path) {
+  write_file_atomically(path, dataset_to_csv(d));
 }
 
 Matrix<double> load_csv_inputs(const std::string& path, const std::vector<std::string>& features,

@@ -38,6 +38,8 @@ Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& optio
 // same values back bit for bit. Written with write_file_atomically. Names that could not be read
 // back (empty, duplicate, a feature called "label") and non-finite values are Errors.
 void write_csv(const Dataset& d, const std::string& path);
+// The same CSV text, for standard output or a caller's own file.
+std::string dataset_to_csv(const Dataset& d);
 
 // The input columns of a CSV file, for prediction: the named columns in the given order, or,
 // with no names, every column except those in `exclude` (names the file lacks are ignored). The
