@@ -121,7 +121,7 @@ int run_gd(const bench::Args& args) {
     options.threads = 1;
     const FitResult result = fit(options);
     elapsed = seconds_since(t0);
-    for (const EpochRecord& r : result.training.history) history.push_back(r.loss);
+    for (const EpochRecord& r : result.history()) history.push_back(r.loss);
   } else {
     history.reserve(static_cast<std::size_t>(epochs));
     Optimizer<double> gd(net, OptimizerOptions::gd(lr));

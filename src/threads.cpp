@@ -45,19 +45,18 @@ ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch
     choice = {requested, "requested"};
   } else {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    double load = 0;
-    const bool load_known = getloadavg(&load, 1) == 1;
     choice.reason = "auto: ";
+    double load = 0;
     if (cores == 1) {
       choice.reason += "one core";
     } else if (widest_layer_weights < 32768) {
       choice.reason += "no layer is wide enough to pay for a second thread";
     } else if (batch_samples < 64) {
       choice.reason += "batches under 64 samples";
-    } else if (!load_known || load >= cores - 0.5) {
+    } else if (getloadavg(&load, 1) != 1 || load >= cores - 0.5) {  // read only when it matters
       char text[64];
       std::snprintf(text, sizeof text, "the machine is busy (load %.1f)", load);
-      choice.reason += load_known ? text : "the load average is unknown";
+      choice.reason += load > 0 ? text : "the load average is unknown";
     } else {
       choice = {cores, "auto: wide layers, idle machine"};
     }

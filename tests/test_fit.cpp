@@ -49,14 +49,14 @@ TEST(Fit, LessonXorEqualsTheBareTrainingLoop) {
   t.epochs = 10000;
   t.optimizer = {OptimizerKind::sgd, 2.0};
   const TrainResult bare = train(net, d.x, d.y, t);
-  ASSERT_EQ(r.training.history.size(), bare.history.size());
+  ASSERT_EQ(r.history().size(), bare.history.size());
   for (std::size_t e = 0; e < bare.history.size(); e += 999)
-    EXPECT_EQ(r.training.history[e].loss, bare.history[e].loss) << e;
+    EXPECT_EQ(r.history()[e].loss, bare.history[e].loss) << e;
   for (std::size_t l = 0; l < net.depth(); ++l) {
     EXPECT_EQ(r.model.network.layer(l).W, net.layer(l).W);
     EXPECT_EQ(r.model.network.layer(l).b, net.layer(l).b);
   }
-  EXPECT_EQ(r.training.history[0].accuracy, 0.5);  // classification inferred, as the lesson
+  EXPECT_EQ(r.history()[0].accuracy, 0.5);  // classification inferred, as the lesson
   const Matrix<double> p = r.model.predict(d.x);
   EXPECT_NEAR(p(0, 3), 0.0102, 5e-5);  // the lesson's table: (1, 1) -> 0.0102
   EXPECT_EQ(r.setup.architecture, "2-4-1");
@@ -84,7 +84,7 @@ TEST(Fit, OutputAndLossFollowTheTargets) {
   r = fit(o);
   EXPECT_EQ(r.model.network.layers().back().activation.kind, Activation::linear);
   EXPECT_EQ(r.model.network.loss(), Loss::mse);
-  EXPECT_TRUE(std::isnan(r.training.history[0].accuracy));
+  EXPECT_TRUE(std::isnan(r.history()[0].accuracy));
   EXPECT_FALSE(r.model.is_classifier());
 }
 
@@ -159,12 +159,12 @@ TEST(Fit, HeldOutSetsAreEvaluatedEveryEpochAndAtTheEnd) {
   EXPECT_EQ(r.setup.test_samples, 50u);
   EXPECT_EQ(r.setup.validation_samples, 30u);
   EXPECT_EQ(r.setup.train_samples, 120u);
-  for (const EpochRecord& e : r.training.history) {
+  for (const EpochRecord& e : r.history()) {
     EXPECT_TRUE(std::isfinite(e.val_loss) && std::isfinite(e.test_loss) &&
                 std::isfinite(e.test_accuracy));
   }
   ASSERT_TRUE(r.test.has_value());
-  EXPECT_NEAR(r.test->loss, r.training.history.back().test_loss, 1e-12);
+  EXPECT_NEAR(r.test->loss, r.history().back().test_loss, 1e-12);
   long counted = 0;
   for (const auto& row : r.test->confusion)
     for (long c : row) counted += c;
@@ -191,7 +191,7 @@ TEST(Fit, CancelledRunResumesFromItsCheckpointToTheUninterruptedModel) {
   o.on_epoch = [](const EpochRecord& r) { return r.epoch < 11; };  // stop after epoch 11
   const FitResult cut = fit(o);
   EXPECT_TRUE(cut.training.interrupted);
-  EXPECT_EQ(cut.training.history.size(), 12u);
+  EXPECT_EQ(cut.history().size(), 12u);
   o.on_epoch = {};
   o.resume_path = o.checkpoint_path;
   const FitResult resumed = fit(o);

@@ -38,19 +38,19 @@ int report(const TrainFlags& f, const FitResult& r) {
   if (r.training.interrupted && stop_signal != 0) {
     std::fflush(stdout);
     std::fprintf(stderr, "backprop: stopped by signal %d after epoch %d%s\n",
-                 static_cast<int>(stop_signal), r.training.history.back().epoch,
+                 static_cast<int>(stop_signal), r.history().back().epoch,
                  f.checkpoint_file.empty() ? ""
                  : ("; checkpoint written to " + f.checkpoint_file + " (continue with --resume)").c_str());
     status = 128 + static_cast<int>(stop_signal);
   }
-  if (r.training.history.empty()) return status;  // diverged in the first epoch: nothing to save
+  if (r.history().empty()) return status;  // diverged in the first epoch: nothing to save
   if (r.diagnostics) std::fputs(with_flag_names(format_diagnostics(*r.diagnostics)).c_str(), stdout);
   if (f.lesson == TrainFlags::Lesson::xor_) std::fputs(xor_table(r).c_str(), stdout);
   else if (!f.quiet || r.test) std::fputs(summary_lines(r).c_str(), stdout);
   if (f.lesson == TrainFlags::Lesson::circle)
     std::printf("Final training accuracy: %s\n",
                 percent(accuracy(r.model.predict(r.train_data.x), r.train_data.y)).c_str());
-  if (!f.history_file.empty()) write_history_csv(f.history_file, r.training.history);
+  if (!f.history_file.empty()) write_history_csv(f.history_file, r.history());
   if (!f.save_file.empty()) {
     save_model(r.model, f.save_file);
     if (!f.quiet)

@@ -61,9 +61,9 @@ std::string summary_lines(const FitResult& result) {
   const TrainResult& t = result.training;
   const EpochRecord* kept = result.kept_epoch();
   if (kept == nullptr) return "";
-  std::string out = fmt::format("Trained {} epochs in {:.3g} s", t.history.size(), result.seconds);
+  std::string out = fmt::format("Trained {} epochs in {:.3g} s", result.history().size(), result.seconds);
   if (t.stopped_early) out += fmt::format(" (stopped early; kept epoch {})", kept->epoch);
-  else if (kept != &t.history.back()) out += fmt::format(" (kept the best epoch, {})", kept->epoch);
+  else if (kept != &result.history().back()) out += fmt::format(" (kept the best epoch, {})", kept->epoch);
   out += fmt::format(": loss {:.6g}", kept->loss);
   if (!std::isnan(kept->accuracy)) out += ", training accuracy " + percent(kept->accuracy);
   if (!std::isnan(kept->val_loss)) out += fmt::format(", validation loss {:.6g}", kept->val_loss);

@@ -258,7 +258,7 @@ std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o
   }
   if (opt.weight_decay > 0) set("weight_decay", fmt::format("{}", opt.weight_decay));
   set("epochs", std::to_string(o.training.epochs));
-  set("epochs_run", std::to_string(r.training.history.size()));
+  set("epochs_run", std::to_string(r.history().size()));
   if (o.training.patience > 0) {
     set("patience", std::to_string(o.training.patience));
     set("best_epoch", std::to_string(r.training.best_epoch));
@@ -402,11 +402,11 @@ Model bundle(const FitOptions& o, Network<double> net, const Prepared& p) {
 
 
 const EpochRecord* FitResult::kept_epoch() const {
-  if (training.history.empty()) return nullptr;
+  if (history().empty()) return nullptr;
   if (training.best_epoch >= 0 && !training.interrupted)
-    for (const EpochRecord& r : training.history)
+    for (const EpochRecord& r : history())
       if (r.epoch == training.best_epoch) return &r;
-  return &training.history.back();
+  return &history().back();
 }
 
 FitResult fit(const FitOptions& o) {
@@ -439,9 +439,9 @@ FitResult fit(const FitOptions& o) {
                         ? train_in<float>(net, p.s, t, o.on_epoch, result.seconds)
                         : train_in<double>(net, p.s, t, o.on_epoch, result.seconds);
   result.model = bundle(o, std::move(net), p);
-  result.model.info.history = result.training.history;
+  result.model.info.history = std::move(result.training.history);  // the one copy: history()
   result.model.info.settings = settings_of(o, result);
-  if (result.training.history.empty()) return result;  // diverged at once: nothing to evaluate
+  if (result.history().empty()) return result;  // diverged at once: nothing to evaluate
   if (p.s.has_test) result.test = evaluate_prepared(result.model.network, p.s.test);
   if (o.diagnose) {
     Network<double> copy = result.model.network;

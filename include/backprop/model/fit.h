@@ -145,12 +145,16 @@ struct FitSetup {
 struct FitResult {
   Model model;  // the trained network with its names, scaling, settings and history
   FitSetup setup;
-  TrainResult training;                // every epoch, early stopping, interruption, divergence
+  // Early stopping, interruption, divergence. Its history is moved into the model (one copy of
+  // every epoch's record): read it as history().
+  TrainResult training;
   std::optional<Evaluation> test;      // on the test data after training
   std::optional<Diagnostics> diagnostics;  // with FitOptions.diagnose
   std::vector<std::string> warnings;   // everything passed to on_warning
   Dataset train_data;                  // the training split, raw (unscaled) and encoded
   double seconds = 0;                  // wall time of training
+  // Every epoch of the run (including those before a resume), as the model keeps it.
+  const std::vector<EpochRecord>& history() const { return model.info.history; }
   // The epoch whose model was kept (the best one with early stopping), or the last.
   const EpochRecord* kept_epoch() const;
 };
