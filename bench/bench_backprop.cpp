@@ -113,7 +113,8 @@ int run_gd(const bench::Args& args) {
     data.x = x;
     data.class_names = {"0", "1"};
     for (Eigen::Index j = 0; j < y.cols(); ++j) data.labels.push_back(y(0, j) > 0.5 ? 1 : 0);
-    for (Eigen::Index i = 0; i < x.rows(); ++i) data.feature_names.push_back("x" + std::to_string(i + 1));
+    for (Eigen::Index i = 0; i < x.rows(); ++i)
+      data.feature_names.push_back("x" + std::to_string(i + 1));
     FitOptions options = default_fit_options(DataSource::in_memory(data));
     options.init_model = Model{net, {}};
     options.training.epochs = epochs;

@@ -1,7 +1,7 @@
 // The lesson's XOR experiment (section 7) through the public API, as a program outside the
 // project would write it: fit() with a 2-4-1 sigmoid network, mean squared error, the lesson's
-// he_normal weights (seed 42), full-batch gradient descent at lr 2 for 10000 epochs. It prints the trained
-// network's output for the four inputs; `backprop xor` prints the same numbers.
+// he_normal weights (seed 42), full-batch gradient descent at lr 2 for 10000 epochs. It prints the
+// trained network's output for the four inputs; `backprop xor` prints the same numbers.
 //
 //   g++ -std=c++17 xor_external.cpp $(pkg-config --cflags --libs backprop)
 #include <backprop/backprop.h>

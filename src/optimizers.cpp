@@ -46,8 +46,8 @@ void OptimizerOptions::validate() const {
   require(beta1 >= 0 && beta1 < 1, "beta1", "a value in [0, 1)", beta1);
   require(beta2 >= 0 && beta2 < 1, "beta2", "a value in [0, 1)", beta2);
   require(epsilon > 0, "epsilon", "a positive number", epsilon);
-  require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay",
-          "a non-negative number", weight_decay);
+  require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay", "a non-negative number",
+          weight_decay);
   require(kind != OptimizerKind::rprop || weight_decay == 0, "weight_decay",
           "0 with rprop (it uses only the gradient's sign)", weight_decay);
   require(rprop_increase > 1, "rprop_increase", "a factor above 1", rprop_increase);

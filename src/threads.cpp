@@ -37,9 +37,8 @@ std::string gemm_backend() {
 
 ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch_samples) {
   if (requested < 0)
-    throw option_error("FitOptions.threads",
-                       "expected a positive number (or 0: choose), found " +
-                           std::to_string(requested));
+    throw option_error("FitOptions.threads", "expected a positive number (or 0: choose), found " +
+                                                 std::to_string(requested));
   ThreadChoice choice;
   if (requested > 0) {
     choice = {requested, "requested"};

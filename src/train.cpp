@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <type_traits>
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <type_traits>
 
 #if defined(__SSE__)
 #include <xmmintrin.h>
@@ -187,13 +187,13 @@ void TrainOptions::validate() const {
     throw option_error("TrainOptions.epochs",
                        "expected a positive number, found " + std::to_string(epochs));
   if (batch_size < 0)
-    throw option_error("TrainOptions.batch_size",
-                       "expected a positive number (or 0 for full batch), found " +
-                           std::to_string(batch_size));
+    throw option_error(
+        "TrainOptions.batch_size",
+        "expected a positive number (or 0 for full batch), found " + std::to_string(batch_size));
   if (patience < 0)
-    throw option_error("TrainOptions.patience",
-                       "expected 0 (off) or a positive number of epochs, found " +
-                           std::to_string(patience));
+    throw option_error(
+        "TrainOptions.patience",
+        "expected 0 (off) or a positive number of epochs, found " + std::to_string(patience));
   if (checkpoint_every < 0)
     throw option_error("TrainOptions.checkpoint_every",
                        "expected 0 (never) or a positive number of epochs, found " +
@@ -307,7 +307,8 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     // A loss kDivergenceGrowth times the first epoch's is divergence too, though still finite
     // (gradient descent with a far too large rate climbs through 1e100 before it overflows).
     const double first_loss = result.history.empty() ? record.loss : result.history[0].loss;
-    const bool exploded = std::isfinite(record.loss) && record.loss > kDivergenceGrowth * first_loss;
+    const bool exploded =
+        std::isfinite(record.loss) && record.loss > kDivergenceGrowth * first_loss;
     const bool finite_parameters = next.take(network);
     if (!std::isfinite(record.loss) || exploded || !finite_parameters) {
       // Divergence: say when and where, and keep the parameters of the last epoch that began
@@ -323,12 +324,12 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       else
         what = "a parameter became non-finite; non-finite values first appeared in " +
                first_non_finite(network);
-      result.divergence = "training diverged at epoch " + std::to_string(epoch) + ": " + what +
-                          ". " +
-                          (last_good_epoch >= 0 ? "Kept the model as it was at the start of epoch " +
-                                                      std::to_string(last_good_epoch) + ". "
-                                                : "Kept the initial model. ") +
-                          "Try a smaller learning rate, or standardise the inputs.";
+      result.divergence =
+          "training diverged at epoch " + std::to_string(epoch) + ": " + what + ". " +
+          (last_good_epoch >= 0 ? "Kept the model as it was at the start of epoch " +
+                                      std::to_string(last_good_epoch) + ". "
+                                : "Kept the initial model. ") +
+          "Try a smaller learning rate, or standardise the inputs.";
       last_good.restore(network);
       break;
     }

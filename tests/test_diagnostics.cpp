@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "backprop/teach/diagnostics.h"
 #include "backprop/init.h"
 #include "backprop/random.h"
+#include "backprop/teach/diagnostics.h"
 
 namespace backprop {
 namespace {
@@ -41,7 +41,8 @@ TEST(Diagnostics, WarnsAboutAFewDeadUnitsInAWideLayer) {
   ASSERT_EQ(d.warnings.size(), 1u) << format_diagnostics(d);
   EXPECT_NE(d.warnings[0].find("layer 1: 27 of 64 relu units are dead"), std::string::npos)
       << d.warnings[0];
-  EXPECT_NE(d.warnings[0].find("try a smaller OptimizerOptions.lr"), std::string::npos) << d.warnings[0];
+  EXPECT_NE(d.warnings[0].find("try a smaller OptimizerOptions.lr"), std::string::npos)
+      << d.warnings[0];
   EXPECT_EQ(format_diagnostics(d).find("no problems found"), std::string::npos);
 }
 

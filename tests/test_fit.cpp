@@ -1,13 +1,12 @@
 // The training pipeline (model/fit.h) and the model bundle (model/model.h).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <unistd.h>
 
 #include "backprop/data/generators.h"
 #include "backprop/data/scaling.h"

@@ -3,9 +3,9 @@
 // sizes. And a broken gradient makes the check fail.
 #include <gtest/gtest.h>
 
-#include "backprop/teach/gradcheck.h"
 #include "backprop/init.h"
 #include "backprop/random.h"
+#include "backprop/teach/gradcheck.h"
 #include "test_util.h"
 
 namespace backprop {

@@ -5,8 +5,8 @@
 #include "backprop/init.h"
 #include "backprop/io/model_file.h"
 #include "backprop/optimizers.h"
-#include "backprop/teach/lesson.h"
 #include "backprop/random.h"
+#include "backprop/teach/lesson.h"
 #include "backprop/teach/trace.h"
 #include "test_util.h"
 

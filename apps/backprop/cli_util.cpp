@@ -243,4 +243,3 @@ void add_generator_options(CLI::App* cmd, int& n, double& noise, unsigned& seed,
 }
 
 }  // namespace backprop::cli
-

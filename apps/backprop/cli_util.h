@@ -131,4 +131,3 @@ std::string json_string(const std::string& s);
 bool stderr_is_terminal();
 
 }  // namespace backprop::cli
-

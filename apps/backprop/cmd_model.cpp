@@ -1,4 +1,5 @@
-// cmd_model.cpp — using a saved model: `predict`, `evaluate`, `info`. The model bundle (model/model.h) does the work; this file prints.
+// cmd_model.cpp — using a saved model: `predict`, `evaluate`, `info`. The model bundle
+// (model/model.h) does the work; this file prints.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -79,10 +80,12 @@ struct EvaluateOptions {
 
 std::string evaluation_json(const Evaluation& e) {
   std::vector<std::string> rows, classes;
-  for (const std::vector<long>& row : e.confusion) rows.push_back(fmt::format("[{}]", fmt::join(row, ", ")));
+  for (const std::vector<long>& row : e.confusion)
+    rows.push_back(fmt::format("[{}]", fmt::join(row, ", ")));
   for (const std::string& c : e.class_names) classes.push_back(json_string(c));
   return fmt::format(
-      "{{\"loss\": {}, \"accuracy\": {}, \"samples\": {}, \"classes\": [{}], \"confusion\": [{}]}}\n",
+      "{{\"loss\": {}, \"accuracy\": {}, \"samples\": {}, \"classes\": [{}], \"confusion\": "
+      "[{}]}}\n",
       e.loss, std::isnan(e.accuracy) ? "null" : fmt::format("{}", e.accuracy), e.samples,
       fmt::join(classes, ", "), fmt::join(rows, ", "));
 }
@@ -91,8 +94,9 @@ std::string evaluation_text(const Evaluation& e, const Model& model, const std::
   std::string out = fmt::format("{} ({} samples)\nLoss ({}): {:.6g}\n", what, e.samples,
                                 to_string(model.network.loss()), e.loss);
   if (e.class_names.empty()) return out;
-  out += fmt::format("Accuracy: {:.2f}%\n\nConfusion matrix (rows: true class, columns: predicted)\n",
-                     100 * e.accuracy);
+  out +=
+      fmt::format("Accuracy: {:.2f}%\n\nConfusion matrix (rows: true class, columns: predicted)\n",
+                  100 * e.accuracy);
   std::size_t width = 6;
   for (const std::string& c : e.class_names) width = std::max(width, c.size() + 1);
   out += std::string(width, ' ');
@@ -109,11 +113,14 @@ std::string evaluation_text(const Evaluation& e, const Model& model, const std::
 int run_evaluate(EvaluateOptions o) {
   const Model model = read_model(o.model);
   if (o.dataset.empty() && o.data == "fashion-mnist" && !std::ifstream(o.data).good()) {
-    std::fprintf(stderr, "backprop: note: --data fashion-mnist is deprecated; use --dataset fashion-mnist\n");
+    std::fprintf(
+        stderr,
+        "backprop: note: --data fashion-mnist is deprecated; use --dataset fashion-mnist\n");
     o.dataset = o.data, o.data.clear();
   }
   if (o.data.empty() == o.dataset.empty())
-    throw usage_error("give a labelled CSV file with --data or a data set with --dataset, exactly one");
+    throw usage_error(
+        "give a labelled CSV file with --data or a data set with --dataset, exactly one");
   Dataset d;
   if (!o.dataset.empty()) {
     DataSource source = builtin_dataset(o.dataset);
@@ -124,8 +131,13 @@ int run_evaluate(EvaluateOptions o) {
     d = read_model_dataset(model, o.data, o.target);
   }
   const Evaluation e = model.evaluate(d);
-  const std::string on = o.data.empty() ? (o.dataset == "fashion-mnist" ? "fashion-mnist (test set)" : o.dataset) : o.data;
-  std::fputs((o.format == "json" ? evaluation_json(e) : evaluation_text(e, model, o.model + " on " + on)).c_str(), stdout);
+  const std::string on =
+      o.data.empty() ? (o.dataset == "fashion-mnist" ? "fashion-mnist (test set)" : o.dataset)
+                     : o.data;
+  std::fputs(
+      (o.format == "json" ? evaluation_json(e) : evaluation_text(e, model, o.model + " on " + on))
+          .c_str(),
+      stdout);
   return 0;
 }
 
@@ -134,7 +146,8 @@ std::string history_line(const std::vector<EpochRecord>& history) {
   std::string out = fmt::format("history: {} epochs, final loss {:.6g}", history.size(), last.loss);
   if (!std::isnan(last.accuracy)) out += fmt::format(", accuracy {:.2f}%", 100 * last.accuracy);
   if (!std::isnan(last.val_loss)) out += fmt::format(", validation loss {:.6g}", last.val_loss);
-  if (!std::isnan(last.test_accuracy)) out += fmt::format(", test accuracy {:.2f}%", 100 * last.test_accuracy);
+  if (!std::isnan(last.test_accuracy))
+    out += fmt::format(", test accuracy {:.2f}%", 100 * last.test_accuracy);
   return out + "\n";
 }
 
@@ -153,7 +166,8 @@ int run_info(const std::string& path, const std::string& data) {
     std::printf("  layer %zu: %ld -> %ld %s, W %ldx%ld + b %ld = %ld parameters\n", l + 1,
                 static_cast<long>(layer.inputs()), static_cast<long>(layer.units()), act.c_str(),
                 static_cast<long>(layer.W.rows()), static_cast<long>(layer.W.cols()),
-                static_cast<long>(layer.b.size()), static_cast<long>(layer.W.size() + layer.b.size()));
+                static_cast<long>(layer.b.size()),
+                static_cast<long>(layer.W.size() + layer.b.size()));
   }
   const ModelInfo& info = model.info;
   if (!info.feature_names.empty())
@@ -166,7 +180,8 @@ int run_info(const std::string& path, const std::string& data) {
     std::printf("targets: %s\n", fmt::format("{}", fmt::join(info.target_names, ", ")).c_str());
   if (!info.settings.empty()) {
     std::printf("training:");
-    for (const auto& [name, value] : info.settings) std::printf(" %s=%s", name.c_str(), value.c_str());
+    for (const auto& [name, value] : info.settings)
+      std::printf(" %s=%s", name.c_str(), value.c_str());
     std::printf("\n");
   }
   if (!info.history.empty()) std::fputs(history_line(info.history).c_str(), stdout);
@@ -202,7 +217,8 @@ Command add_evaluate_command(CLI::App& app) {
                       fmt::format("{}", fmt::join(builtin_dataset_names(), ", ")));
   cmd->add_option("--data-dir", o->data_dir, "Where fashion-mnist's IDX files are")
       ->capture_default_str();
-  cmd->add_option("--target", o->target, "Label column (default: the one the model was trained on)");
+  cmd->add_option("--target", o->target,
+                  "Label column (default: the one the model was trained on)");
   cmd->add_option("--format", o->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

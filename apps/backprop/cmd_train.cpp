@@ -15,8 +15,8 @@
 #include "backprop/model/fit.h"
 #include "backprop/plot/figures.h"
 #include "cli_util.h"
-#include "flag_names.h"
 #include "commands.h"
+#include "flag_names.h"
 #include "train_flags.h"
 #include "train_report.h"
 
@@ -40,13 +40,18 @@ int report(const TrainFlags& f, const FitResult& r) {
     std::fprintf(stderr, "backprop: stopped by signal %d after epoch %d%s\n",
                  static_cast<int>(stop_signal), r.history().back().epoch,
                  f.checkpoint_file.empty() ? ""
-                 : ("; checkpoint written to " + f.checkpoint_file + " (continue with --resume)").c_str());
+                                           : ("; checkpoint written to " + f.checkpoint_file +
+                                              " (continue with --resume)")
+                                                 .c_str());
     status = 128 + static_cast<int>(stop_signal);
   }
   if (r.history().empty()) return status;  // diverged in the first epoch: nothing to save
-  if (r.diagnostics) std::fputs(with_flag_names(format_diagnostics(*r.diagnostics)).c_str(), stdout);
-  if (f.lesson == TrainFlags::Lesson::xor_) std::fputs(xor_table(r).c_str(), stdout);
-  else if (!f.quiet || r.test) std::fputs(summary_lines(r).c_str(), stdout);
+  if (r.diagnostics)
+    std::fputs(with_flag_names(format_diagnostics(*r.diagnostics)).c_str(), stdout);
+  if (f.lesson == TrainFlags::Lesson::xor_)
+    std::fputs(xor_table(r).c_str(), stdout);
+  else if (!f.quiet || r.test)
+    std::fputs(summary_lines(r).c_str(), stdout);
   if (f.lesson == TrainFlags::Lesson::circle)
     std::printf("Final training accuracy: %s\n",
                 percent(accuracy(r.model.predict(r.train_data.x), r.train_data.y)).c_str());
@@ -109,8 +114,10 @@ void add_common_training_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_option("--epochs", f.epochs, "Epochs")
       ->default_str(f.epochs ? std::to_string(*f.epochs) : "1000 (fashion-mnist: 15)");
   cmd->add_option("--lr", f.lr, "Learning rate (rprop: initial step)")
-      ->default_str(f.lr ? fmt::format("{}", *f.lr) : "adam 0.01 (fashion-mnist: 0.001), others 0.1");
-  cmd->add_option("--seed", f.seed, "Seed of the weights, shuffles and splits")->capture_default_str();
+      ->default_str(f.lr ? fmt::format("{}", *f.lr)
+                         : "adam 0.01 (fashion-mnist: 0.001), others 0.1");
+  cmd->add_option("--seed", f.seed, "Seed of the weights, shuffles and splits")
+      ->capture_default_str();
   cmd->add_option("--print-every", f.print_every,
                   "Print the lesson's epoch line every K epochs (0: a progress line on a terminal)")
       ->default_str(f.print_every >= 0 ? std::to_string(f.print_every) : "0 (fashion-mnist: 1)");
@@ -130,28 +137,34 @@ void add_common_training_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_option("--plot-format", f.plot_format, "png, svg or pdf")->capture_default_str();
   cmd->add_flag("--diagnose", f.diagnose,
                 "After training: dead relu units, saturated sigmoid/tanh units, gradient norms");
-  cmd->add_option("--checkpoint", f.checkpoint_file,
-                  "Write a checkpoint here (every --checkpoint-every epochs, and on SIGINT/SIGTERM)");
-  cmd->add_option("--checkpoint-every", f.checkpoint_every, "Epochs between checkpoints (0: only on a signal)")
+  cmd->add_option(
+      "--checkpoint", f.checkpoint_file,
+      "Write a checkpoint here (every --checkpoint-every epochs, and on SIGINT/SIGTERM)");
+  cmd->add_option("--checkpoint-every", f.checkpoint_every,
+                  "Epochs between checkpoints (0: only on a signal)")
       ->capture_default_str();
-  cmd->add_option("--resume", f.resume_file, "Continue the run of this checkpoint (same flags otherwise)");
+  cmd->add_option("--resume", f.resume_file,
+                  "Continue the run of this checkpoint (same flags otherwise)");
 }
 
 }  // namespace
 
 Command add_train_command(CLI::App& app) {
   auto f = std::make_shared<TrainFlags>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a network on a built-in data set or a CSV file");
+  CLI::App* cmd =
+      app.add_subcommand("train", "Train a network on a built-in data set or a CSV file");
   const std::string names = fmt::format("{}", fmt::join(builtin_dataset_names(), ", "));
   cmd->add_option("--dataset", f->dataset, "A built-in data set: " + names);
   deprecated_positional(cmd, "dataset", "--dataset", f->dataset);
-  cmd->add_option("--data-dir", f->data_dir, "Where fashion-mnist's IDX files are")->capture_default_str();
+  cmd->add_option("--data-dir", f->data_dir, "Where fashion-mnist's IDX files are")
+      ->capture_default_str();
   cmd->add_option("--data", f->data_file, "Training data: a CSV file with a header row");
   cmd->add_option("--target", f->target, "Class-label column of --data (integers or strings)");
   cmd->add_option("--targets", f->targets, "Numeric target columns of --data, e.g. y1,y2");
   cmd->add_option("--features", f->features, "Input columns (default: all other columns)");
   cmd->add_option("--test-data", f->test_file, "Test set (same columns), evaluated every epoch");
-  cmd->add_option("--test-fraction", f->test_fraction, "Hold out this fraction as a test set (stratified)")
+  cmd->add_option("--test-fraction", f->test_fraction,
+                  "Hold out this fraction as a test set (stratified)")
       ->capture_default_str();
   cmd->add_option("--validation-data", f->validation_file, "Validation set, evaluated every epoch");
   cmd->add_option("--validation-fraction", f->validation_fraction,
@@ -161,29 +174,41 @@ Command add_train_command(CLI::App& app) {
                 "Scale inputs to mean 0, std 1 (fitted on the training data, stored in the model)");
   add_generator_options(cmd, f->n, f->noise, f->data_seed, "a generated data set");
   add_common_training_flags(cmd, *f);
-  cmd->add_option("--activation", f->activation, "Hidden activation: sigmoid, tanh, relu, leaky_relu, linear, softmax")
+  cmd->add_option("--activation", f->activation,
+                  "Hidden activation: sigmoid, tanh, relu, leaky_relu, linear, softmax")
       ->capture_default_str();
-  cmd->add_option("--output-activation", f->output_activation,
-                  "Output activation (default: sigmoid for 2 classes, softmax for more, linear for numbers)");
-  cmd->add_option("--loss", f->loss, "mse, bce or cross_entropy (default: bce with sigmoid, cross_entropy with softmax, else mse)");
-  cmd->add_option("--negative-slope", f->negative_slope, "leaky_relu's slope for z < 0")->capture_default_str();
+  cmd->add_option(
+      "--output-activation", f->output_activation,
+      "Output activation (default: sigmoid for 2 classes, softmax for more, linear for numbers)");
+  cmd->add_option("--loss", f->loss,
+                  "mse, bce or cross_entropy (default: bce with sigmoid, cross_entropy with "
+                  "softmax, else mse)");
+  cmd->add_option("--negative-slope", f->negative_slope, "leaky_relu's slope for z < 0")
+      ->capture_default_str();
   deprecated_alias(cmd, "--alpha", "--negative-slope", f->negative_slope);
-  cmd->add_option("--weight-init", f->weight_init, "he_normal, he_uniform, glorot_normal, glorot_uniform")
+  cmd->add_option("--weight-init", f->weight_init,
+                  "he_normal, he_uniform, glorot_normal, glorot_uniform")
       ->capture_default_str();
-  cmd->add_option("--init-model", f->init_model, "Start from this saved model (its architecture, weights, loss, scaling)");
+  cmd->add_option("--init-model", f->init_model,
+                  "Start from this saved model (its architecture, weights, loss, scaling)");
   deprecated_alias(cmd, "--init", "--init-model", f->init_model);
-  cmd->add_option("--optimizer", f->optimizer, "gd, sgd, momentum, adam, rprop")->capture_default_str();
-  cmd->add_option("--momentum", f->momentum, "Momentum of --optimizer momentum")->capture_default_str();
+  cmd->add_option("--optimizer", f->optimizer, "gd, sgd, momentum, adam, rprop")
+      ->capture_default_str();
+  cmd->add_option("--momentum", f->momentum, "Momentum of --optimizer momentum")
+      ->capture_default_str();
   cmd->add_flag("--nesterov", f->nesterov, "Nesterov momentum");
   cmd->add_option("--beta1", f->beta1, "Adam's beta1")->capture_default_str();
   cmd->add_option("--beta2", f->beta2, "Adam's beta2")->capture_default_str();
   cmd->add_option("--adam-epsilon", f->adam_epsilon, "Adam's epsilon")->capture_default_str();
   deprecated_alias(cmd, "--epsilon", "--adam-epsilon", f->adam_epsilon);
-  cmd->add_option("--weight-decay", f->weight_decay, "L2 weight decay on weights (not biases)")->capture_default_str();
-  cmd->add_option("--batch-size", f->batch_size, "Mini-batch size")->default_str("full batch (fashion-mnist: 128)");
+  cmd->add_option("--weight-decay", f->weight_decay, "L2 weight decay on weights (not biases)")
+      ->capture_default_str();
+  cmd->add_option("--batch-size", f->batch_size, "Mini-batch size")
+      ->default_str("full batch (fashion-mnist: 128)");
   cmd->add_flag("--no-shuffle", f->no_shuffle, "Take mini-batches in file order");
-  cmd->add_option("--patience", f->patience,
-                  "Stop after this many epochs without a better validation loss; keep the best (0: off)")
+  cmd->add_option(
+         "--patience", f->patience,
+         "Stop after this many epochs without a better validation loss; keep the best (0: off)")
       ->capture_default_str();
   return {cmd, [f] { return run_train(*f); }};
 }
@@ -202,8 +227,10 @@ Command add_lesson_command(CLI::App& app, const std::string& name) {
   f->epochs = is_xor ? 10000 : 15000;
   f->print_every = is_xor ? 2000 : 3000;
   CLI::App* cmd = app.add_subcommand(
-      name, is_xor ? "The lesson's section 7: train 2-4-1 sigmoid on XOR with GD, lr 2, 10000 epochs"
-                   : "The lesson's Exercise 9.4: 2-10-1 sigmoid on the circle data, lr 1.5, 15000 epochs");
+      name,
+      is_xor
+          ? "The lesson's section 7: train 2-4-1 sigmoid on XOR with GD, lr 2, 10000 epochs"
+          : "The lesson's Exercise 9.4: 2-10-1 sigmoid on the circle data, lr 1.5, 15000 epochs");
   add_common_training_flags(cmd, *f);
   if (!is_xor) {
     f->n = 200, f->noise = 0.1;

@@ -99,9 +99,8 @@ int main(int argc, char** argv) {
   } catch (const backprop::Error& e) {
     std::fflush(stdout);
     // The library names an option field ("TrainOptions.epochs"); the command line, its flag.
-    const std::string message = e.field().empty()
-                                    ? e.what()
-                                    : cli::flag_for_field(e.field()) + ": " + e.detail();
+    const std::string message =
+        e.field().empty() ? e.what() : cli::flag_for_field(e.field()) + ": " + e.detail();
     std::fprintf(stderr, "backprop: error: %s\n", cli::with_flag_names(message).c_str());
     return e.kind() == backprop::Error::Kind::usage ? 2 : 1;
   } catch (const std::exception& e) {

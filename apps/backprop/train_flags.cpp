@@ -16,9 +16,10 @@ namespace {
 DataSource data_source(const TrainFlags& f) {
   const bool csv = !f.data_file.empty();
   if (csv == !f.dataset.empty())
-    throw usage_error(fmt::format("give a data set with --dataset ({}) or a CSV file with --data, "
-                                  "not {}",
-                                  fmt::join(builtin_dataset_names(), ", "), csv ? "both" : "neither"));
+    throw usage_error(
+        fmt::format("give a data set with --dataset ({}) or a CSV file with --data, "
+                    "not {}",
+                    fmt::join(builtin_dataset_names(), ", "), csv ? "both" : "neither"));
   if (!csv && (!f.target.empty() || !f.targets.empty() || !f.features.empty()))
     throw usage_error("--target/--targets/--features: they name columns of --data FILE.csv");
   const bool generator = !csv && f.dataset != "fashion-mnist";
@@ -33,10 +34,12 @@ DataSource data_source(const TrainFlags& f) {
     return s;
   }
   if (f.target.empty() == f.targets.empty())
-    throw usage_error("--data: also give --target COL (class labels) or --targets A,B (numeric "
-                      "targets), exactly one of them");
-  DataSource s = f.target.empty() ? DataSource::csv_numeric(f.data_file, parse_names(f.targets, "--targets"))
-                                  : DataSource::csv_classes(f.data_file, f.target);
+    throw usage_error(
+        "--data: also give --target COL (class labels) or --targets A,B (numeric "
+        "targets), exactly one of them");
+  DataSource s = f.target.empty()
+                     ? DataSource::csv_numeric(f.data_file, parse_names(f.targets, "--targets"))
+                     : DataSource::csv_classes(f.data_file, f.target);
   if (!f.features.empty()) s.features = parse_names(f.features, "--features");
   return s;
 }
@@ -60,16 +63,20 @@ FitOptions fit_options(const TrainFlags& f) {
   o.standardize = f.standardize;
   if (!f.hidden.empty()) o.hidden = parse_hidden(f.hidden);
   o.activation = {activation_from_string(f.activation), f.negative_slope};
-  if (!f.output_activation.empty()) o.output_activation = activation_from_string(f.output_activation);
+  if (!f.output_activation.empty())
+    o.output_activation = activation_from_string(f.output_activation);
   if (!f.loss.empty()) o.loss = loss_from_string(f.loss);
   o.weight_init = init_from_string(f.weight_init);
-  if (!f.init_model.empty()) o.init_model = read_model(f.init_model), o.init_model_name = f.init_model;
+  if (!f.init_model.empty())
+    o.init_model = read_model(f.init_model), o.init_model_name = f.init_model;
   TrainOptions& t = o.training;
   if (f.epochs) t.epochs = *f.epochs;
   if (f.batch_size) {
     if (*f.batch_size <= 0)
-      throw usage_error(fmt::format("--batch-size: expected a positive number, found {} (leave "
-                                    "the flag out for full batch)", *f.batch_size));
+      throw usage_error(
+          fmt::format("--batch-size: expected a positive number, found {} (leave "
+                      "the flag out for full batch)",
+                      *f.batch_size));
     t.batch_size = *f.batch_size;
   }
   t.shuffle = !f.no_shuffle;
@@ -106,8 +113,10 @@ void check_outputs(const TrainFlags& f) {
     ensure_output_directory(f.plot_dir, "--plot");
   }
   if (f.print_every < -1)
-    throw usage_error(fmt::format("--print-every: expected 0 (off) or a positive number of "
-                                  "epochs, found {}", f.print_every));
+    throw usage_error(
+        fmt::format("--print-every: expected 0 (off) or a positive number of "
+                    "epochs, found {}",
+                    f.print_every));
 }
 
 }  // namespace backprop::cli

@@ -27,12 +27,13 @@ std::string setup_line(const FitSetup& s, const FitOptions& o) {
   if (s.validation_samples > 0) held_out += fmt::format(" (+{} validation)", s.validation_samples);
   if (s.test_samples > 0) held_out += fmt::format(" (+{} test)", s.test_samples);
   const TrainOptions& t = o.training;
-  return fmt::format("Training {} on {}: {} samples{}, {}, {} lr {}, {} epochs, {}, {}, {} thread{} ({})",
-                     s.architecture, s.data, s.train_samples, held_out, to_string(s.loss),
-                     to_string(t.optimizer.kind), t.optimizer.lr, t.epochs,
-                     t.batch_size > 0 ? fmt::format("batch {}", t.batch_size) : "full batch",
-                     o.precision == Precision::float32 ? "float32" : "float64", s.threads.threads,
-                     s.threads.threads == 1 ? "" : "s", s.threads.reason);
+  return fmt::format(
+      "Training {} on {}: {} samples{}, {}, {} lr {}, {} epochs, {}, {}, {} thread{} ({})",
+      s.architecture, s.data, s.train_samples, held_out, to_string(s.loss),
+      to_string(t.optimizer.kind), t.optimizer.lr, t.epochs,
+      t.batch_size > 0 ? fmt::format("batch {}", t.batch_size) : "full batch",
+      o.precision == Precision::float32 ? "float32" : "float64", s.threads.threads,
+      s.threads.threads == 1 ? "" : "s", s.threads.reason);
 }
 
 void Progress::finish() {
@@ -61,13 +62,17 @@ std::string summary_lines(const FitResult& result) {
   const TrainResult& t = result.training;
   const EpochRecord* kept = result.kept_epoch();
   if (kept == nullptr) return "";
-  std::string out = fmt::format("Trained {} epochs in {:.3g} s", result.history().size(), result.seconds);
-  if (t.stopped_early) out += fmt::format(" (stopped early; kept epoch {})", kept->epoch);
-  else if (kept != &result.history().back()) out += fmt::format(" (kept the best epoch, {})", kept->epoch);
+  std::string out =
+      fmt::format("Trained {} epochs in {:.3g} s", result.history().size(), result.seconds);
+  if (t.stopped_early)
+    out += fmt::format(" (stopped early; kept epoch {})", kept->epoch);
+  else if (kept != &result.history().back())
+    out += fmt::format(" (kept the best epoch, {})", kept->epoch);
   out += fmt::format(": loss {:.6g}", kept->loss);
   if (!std::isnan(kept->accuracy)) out += ", training accuracy " + percent(kept->accuracy);
   if (!std::isnan(kept->val_loss)) out += fmt::format(", validation loss {:.6g}", kept->val_loss);
-  if (!std::isnan(kept->val_accuracy)) out += ", validation accuracy " + percent(kept->val_accuracy);
+  if (!std::isnan(kept->val_accuracy))
+    out += ", validation accuracy " + percent(kept->val_accuracy);
   out += "\n";
   if (result.test) {
     out += fmt::format("Test: loss {:.6g}", result.test->loss);
@@ -83,9 +88,10 @@ std::string xor_table(const FitResult& result) {
   std::string text = fmt::format("\n{0}\nFINAL RESULTS\n{0}\n", std::string(50, '='));
   for (Eigen::Index j = 0; j < d.x.cols(); ++j) {
     const double p = out(0, j), truth = d.y(0, j);
-    text += fmt::format("{} Input: ({:.0f}, {:.0f}) \u2192 Output: {:.4f} \u2192 Predicted: {} (True: {})\n",
-                        (p > 0.5) == (truth > 0.5) ? "\u2713" : "\u2717", d.x(0, j), d.x(1, j), p,
-                        p > 0.5 ? 1 : 0, static_cast<int>(truth));
+    text += fmt::format(
+        "{} Input: ({:.0f}, {:.0f}) \u2192 Output: {:.4f} \u2192 Predicted: {} (True: {})\n",
+        (p > 0.5) == (truth > 0.5) ? "\u2713" : "\u2717", d.x(0, j), d.x(1, j), p, p > 0.5 ? 1 : 0,
+        static_cast<int>(truth));
   }
   return text;
 }

@@ -2,8 +2,8 @@
 //
 // Contract: every public entry point validates its inputs (shapes, files, options) and throws
 // backprop::Error whose message says what was expected, what was found, and where (file, line,
-// column, layer, option field). The library never prints and never exits; only the command line chooses
-// exit codes, from Error::kind().
+// column, layer, option field). The library never prints and never exits; only the command line
+// chooses exit codes, from Error::kind().
 #pragma once
 
 #include <stdexcept>

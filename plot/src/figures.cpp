@@ -1,8 +1,3 @@
-#include "backprop/data/csv_dataset.h"
-#include "backprop/data/dataset.h"
-#include "backprop/data/generators.h"
-#include "backprop/data/scaling.h"
-#include "backprop/data/split.h"
 #include "backprop/plot/figures.h"
 
 #include <sys/stat.h>
@@ -16,6 +11,11 @@
 #include <limits>
 
 #include "backprop/data/csv.h"
+#include "backprop/data/csv_dataset.h"
+#include "backprop/data/dataset.h"
+#include "backprop/data/generators.h"
+#include "backprop/data/scaling.h"
+#include "backprop/data/split.h"
 #include "backprop/error.h"
 #include "backprop/train.h"  // predicted_class: the library's decision rule
 #include "canvas.h"
@@ -191,10 +191,10 @@ void check_hidden_layer(const Model& model, std::size_t layer) {
         "outputs)");
   if (layer >= hidden_layers)
     throw option_error(
-        "plot.layer", "hidden layer " + std::to_string(layer) + " is out of range: the model has " +
-                          std::to_string(hidden_layers) + " hidden layer" +
-                          (hidden_layers == 1 ? " (0)"
-                                              : "s (0.." + std::to_string(hidden_layers - 1) + ")"));
+        "plot.layer",
+        "hidden layer " + std::to_string(layer) + " is out of range: the model has " +
+            std::to_string(hidden_layers) + " hidden layer" +
+            (hidden_layers == 1 ? " (0)" : "s (0.." + std::to_string(hidden_layers - 1) + ")"));
 }
 
 // Layout of one square 2-D plot: room for ticks and labels on the left and below.
@@ -241,8 +241,8 @@ void loss_curve(const std::vector<EpochRecord>& history, const std::string& titl
   // Epochs 0..E−1 on an axis to E, so that the last tick is the epoch count; a short run gets half
   // an epoch of room on both sides, so that its few points sit inside the frame.
   const double e = static_cast<double>(epochs);
-  const Axis epochs_axis = epochs < 10 ? Axis{-0.5, e - 0.5, false, true}
-                                       : Axis{0, std::max(1.0, e), false, true};
+  const Axis epochs_axis =
+      epochs < 10 ? Axis{-0.5, e - 0.5, false, true} : Axis{0, std::max(1.0, e), false, true};
 
   const Rgb train_color = categorical(0), val_color = categorical(1), test_color = categorical(2);
   const auto last = [](const std::vector<double>& v) {
@@ -253,8 +253,7 @@ void loss_curve(const std::vector<EpochRecord>& history, const std::string& titl
   detail::render(format, width, height, path, [&](cairo_t* cr) {
     detail::text(cr, title, width / 2.0, 14, detail::kTitleFont, 0.5, 0);
     detail::text(cr, std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs"), width / 2.0, 38,
-                 detail::Font{12, false},
-                 0.5, 0, detail::kSubtle);
+                 detail::Font{12, false}, 0.5, 0, detail::kSubtle);
 
     Axes axes;
     axes.left = left;

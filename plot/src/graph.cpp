@@ -305,9 +305,9 @@ void write_graph(const std::string& dot, const std::string& path) {
   for (const char* ext : {"svg", "png", "pdf"})
     if (ends_with(path, std::string(".") + ext)) type = ext;
   if (type.empty())
-    throw option_error("graph.path",
-                       "expected a file ending in .dot, .gv, .svg, .png or .pdf, found '" + path +
-                           "'");
+    throw option_error(
+        "graph.path",
+        "expected a file ending in .dot, .gv, .svg, .png or .pdf, found '" + path + "'");
 
   // Graphviz reads the DOT text from a temporary file and writes a temporary output next to the
   // target, renamed over it only when dot succeeded: no partial file, whatever happens.

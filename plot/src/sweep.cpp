@@ -12,7 +12,6 @@
 
 namespace backprop::plot {
 
-
 void sweep_figure(const SweepResult& result, const std::string& path, Format format) {
   if (result.runs.empty()) throw Error("sweep: no runs to plot");
   double lo = std::numeric_limits<double>::infinity(), hi = 0;
@@ -36,8 +35,8 @@ void sweep_figure(const SweepResult& result, const std::string& path, Format for
   const SweepOptions& o = result.options;
 
   detail::render(format, width, height, path, [&](cairo_t* cr) {
-    detail::text(cr, "Effect of hidden layer size on " + result.dataset, width / 2.0,
-                 14, detail::kTitleFont, 0.5, 0);
+    detail::text(cr, "Effect of hidden layer size on " + result.dataset, width / 2.0, 14,
+                 detail::kTitleFont, 0.5, 0);
     detail::text(cr,
                  fmt::format("2-H-1 {}/sigmoid, mse, gradient descent lr {}; {} seeds per size "
                              "(thin), median per epoch (bold)",

@@ -457,13 +457,15 @@ TEST(LossCurve, EmptyHistoryIsAnErrorAndNoFileIsWritten) {
 TEST(LossCurve, UnwritablePathNamesPathAndReasonAndLeavesNoFile) {
   TempDir dir;
   const std::string missing = dir.file("no-such-dir/loss.png");
-  ExpectError([&] { plot::loss_curve(lesson_xor().model.info.history, "t", missing, plot::Format::png); },
-              {missing, "No such file or directory"});
+  ExpectError(
+      [&] { plot::loss_curve(lesson_xor().model.info.history, "t", missing, plot::Format::png); },
+      {missing, "No such file or directory"});
   // A directory in the way of the file: nothing may be left beside it either.
   fs::create_directory(dir.file("taken.png"));
   ExpectError(
       [&] {
-        plot::loss_curve(lesson_xor().model.info.history, "t", dir.file("taken.png"), plot::Format::png);
+        plot::loss_curve(lesson_xor().model.info.history, "t", dir.file("taken.png"),
+                         plot::Format::png);
       },
       {dir.file("taken.png")});
   EXPECT_EQ(dir.listing(), std::vector<std::string>{"taken.png"});

@@ -11,9 +11,9 @@
 #include "backprop/data/generators.h"
 #include "backprop/data/scaling.h"
 #include "backprop/data/split.h"
+#include "backprop/model/fit.h"
 #include "backprop/plot/figures.h"
 #include "backprop/plot/sweep.h"
-#include "backprop/model/fit.h"
 #include "backprop/train.h"
 
 namespace bp = backprop;
@@ -47,8 +47,9 @@ int main(int argc, char** argv) {
   try {
     bp::Dataset xor_data = bp::make_xor();
     const bp::Model xor_model = train_lesson(xor_data, 4, 2.0, 10000);
-    bp::plot::loss_curve(xor_model.info.history, "XOR training: 2-4-1 sigmoid, gradient descent lr 2",
-                         dir + "xor_loss.png", png);
+    bp::plot::loss_curve(xor_model.info.history,
+                         "XOR training: 2-4-1 sigmoid, gradient descent lr 2", dir + "xor_loss.png",
+                         png);
     bp::plot::decision_boundary(xor_model, xor_data, dir + "xor_boundary.png", png);
     bp::plot::neuron_maps(xor_model, xor_data, 0, dir + "xor_neurons.png", png);
 

@@ -522,5 +522,4 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-
 }  // namespace backprop

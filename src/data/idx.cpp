@@ -427,8 +427,9 @@ std::string find_dataset_file(const std::string& dir, const std::string& name) {
   if (::stat(gz.c_str(), &st) == 0) return gz;
   const int gz_errno = errno;
   if (::stat(plain.c_str(), &st) == 0) return plain;
-  throw Error(gz + ": cannot open (" + errno_text(gz_errno) +
-              "); install Debian's dataset-fashion-mnist or give the directory that holds its files");
+  throw Error(
+      gz + ": cannot open (" + errno_text(gz_errno) +
+      "); install Debian's dataset-fashion-mnist or give the directory that holds its files");
 }
 
 }  // namespace

@@ -13,8 +13,7 @@ namespace backprop {
 
 // ---- data sources -------------------------------------------------------------------------------
 
-DataSource DataSource::generated(const std::string& name, int n, double noise,
-                                 std::uint32_t seed) {
+DataSource DataSource::generated(const std::string& name, int n, double noise, std::uint32_t seed) {
   DataSource s;
   s.kind = Kind::generator;
   s.generator = name;
@@ -106,7 +105,7 @@ namespace {
 // One source's data; its columns named as `columns_from` names them (held-out files use the
 // training source's columns).
 Dataset load_columns(const DataSource& source, const DataSource& columns_from,
-             const std::vector<std::string>& classes, bool train) {
+                     const std::vector<std::string>& classes, bool train) {
   switch (source.kind) {
     case DataSource::Kind::generator:
       return make_dataset(source.generator, source.n, source.noise, source.data_seed);
@@ -118,8 +117,9 @@ Dataset load_columns(const DataSource& source, const DataSource& columns_from,
       if (!csv.target.empty()) csv.class_names = classes;
       if (csv.target.empty() == csv.targets.empty())
         throw option_error("DataSource.target",
-                           source.path + ": give a class-label column (DataSource.target) or numeric "
-                                         "target columns (DataSource.targets), exactly one");
+                           source.path +
+                               ": give a class-label column (DataSource.target) or numeric "
+                               "target columns (DataSource.targets), exactly one");
       return load_csv_dataset(source.path, csv);
     }
     case DataSource::Kind::fashion_mnist: {

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "backprop/data/csv_dataset.h"
 #include "backprop/data/generators.h"
@@ -44,23 +43,23 @@ void FitOptions::validate() const {
   fraction("FitOptions.test_fraction", test_fraction);
   fraction("FitOptions.validation_fraction", validation_fraction);
   if (test_fraction > 0 && test_data.given())
-    throw option_error("FitOptions.test_fraction", "give either FitOptions.test_data or FitOptions.test_fraction");
+    throw option_error("FitOptions.test_fraction",
+                       "give either FitOptions.test_data or FitOptions.test_fraction");
   if (validation_fraction > 0 && validation_data.given())
     throw option_error("FitOptions.validation_fraction",
                        "give either FitOptions.validation_data or FitOptions.validation_fraction");
   for (const DataSource* s : {&test_data, &validation_data})
     if (s->given() && s->kind != data.kind)
-      throw option_error(s == &test_data ? "FitOptions.test_data" : "FitOptions.validation_data",
-                         "must be the same kind of source as the training data (" +
-                             data.describe() + ")");
+      throw option_error(
+          s == &test_data ? "FitOptions.test_data" : "FitOptions.validation_data",
+          "must be the same kind of source as the training data (" + data.describe() + ")");
   for (int units : hidden)
     if (units <= 0 || units > 1000000)
       throw option_error("FitOptions.hidden",
                          "expected positive hidden layer sizes, found " + std::to_string(units));
   if (threads < 0)
-    throw option_error("FitOptions.threads",
-                       "expected a positive number (or 0: choose), found " +
-                           std::to_string(threads));
+    throw option_error("FitOptions.threads", "expected a positive number (or 0: choose), found " +
+                                                 std::to_string(threads));
   if (training.checkpoint_every > 0 && checkpoint_path.empty())
     throw option_error("TrainOptions.checkpoint_every", "also give FitOptions.checkpoint_path");
   training.validate();
@@ -104,8 +103,7 @@ OutputChoice choose_output(const FitOptions& o, const Dataset& data) {
       c.loss = Loss::bce;
     check_loss_pairing(c.loss, c.activation.kind);
   }
-  c.binary = classes && c.activation.kind != Activation::softmax &&
-             data.class_names.size() == 2 &&
+  c.binary = classes && c.activation.kind != Activation::softmax && data.class_names.size() == 2 &&
              (!o.init_model || o.init_model->network.outputs() == 1);
   return c;
 }
@@ -176,9 +174,8 @@ Network<double> make_network(const FitOptions& o, const Dataset& train, const Ou
 }
 
 // Settings that train garbage without failing, said before the first epoch.
-std::vector<std::string> warnings_for(const FitOptions& o, const Splits& s,
-                                      const OutputChoice& out, const std::vector<std::string>&
-                                                                   labels_seen) {
+std::vector<std::string> warnings_for(const FitOptions& o, const Splits& s, const OutputChoice& out,
+                                      const std::vector<std::string>& labels_seen) {
   std::vector<std::string> w;
   const Dataset& d = s.train;
   if (d.is_classification()) {
@@ -203,7 +200,8 @@ std::vector<std::string> warnings_for(const FitOptions& o, const Splits& s,
         "early stopping (patience) watches the training loss: there is no validation data; "
         "hold some out (FitOptions.validation_fraction) to stop on unseen data");
   if (out.activation.kind == Activation::softmax && out.loss == Loss::mse)
-    w.push_back("softmax with mse trains badly; cross_entropy is the usual loss for a softmax output");
+    w.push_back(
+        "softmax with mse trains badly; cross_entropy is the usual loss for a softmax output");
   if ((out.activation.kind == Activation::sigmoid || out.activation.kind == Activation::softmax) &&
       d.y.size() > 0 && (d.y.minCoeff() < 0 || d.y.maxCoeff() > 1))
     w.push_back("the targets leave [0, 1] but the output activation is " +
@@ -304,9 +302,9 @@ TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptio
   TrainOptions t = options;
   t.classification = classify;
   const auto started = std::chrono::steady_clock::now();
-  TrainResult result = train(net, x, y, t, s.has_validation ? &xv : nullptr,
-                             s.has_validation ? &yv : nullptr,
-                             s.has_test || on_epoch ? with_test : EpochCallback{});
+  TrainResult result =
+      train(net, x, y, t, s.has_validation ? &xv : nullptr, s.has_validation ? &yv : nullptr,
+            s.has_test || on_epoch ? with_test : EpochCallback{});
   seconds = seconds_since(started) - test_seconds;
   network = net.template cast<double>();
   return result;
@@ -326,8 +324,8 @@ Prepared prepare(const FitOptions& o) {
   DataSource source = o.data;
   if (source.kind == DataSource::Kind::csv && o.init_model && source.features.empty())
     source.features = o.init_model->info.feature_names;  // the columns it was trained on
-  Dataset all = read_data(source, o.init_model ? o.init_model->info.class_names
-                                               : std::vector<std::string>{});
+  Dataset all =
+      read_data(source, o.init_model ? o.init_model->info.class_names : std::vector<std::string>{});
   p.labels_seen = all.class_names;
   p.out = choose_output(o, all);
   p.s = make_splits(o, source, std::move(all), p.out);
@@ -357,8 +355,8 @@ FitSetup describe_setup(const FitOptions& o, const Network<double>& net, const S
   }
   setup.loss = net.loss();
   setup.classification = s.train.is_classification();
-  const long batch = o.training.batch_size > 0 ? o.training.batch_size
-                                               : static_cast<long>(s.train.size());
+  const long batch =
+      o.training.batch_size > 0 ? o.training.batch_size : static_cast<long>(s.train.size());
   setup.threads = choose_threads(o.threads, widest, batch);
   return setup;
 }
@@ -369,8 +367,9 @@ TrainState read_resume_state(const FitOptions& o, const std::string& print) {
   TrainState state = parse_checkpoint(read_file(o.resume_path), o.resume_path, &saved);
   if (saved != print)
     throw option_error("FitOptions.resume_path",
-                       o.resume_path + " was made with other settings; resume with the same "
-                                       "settings.\n  checkpoint: " +
+                       o.resume_path +
+                           " was made with other settings; resume with the same "
+                           "settings.\n  checkpoint: " +
                            saved + "\n  this run:   " + print);
   if (state.epochs_done >= o.training.epochs)
     throw option_error("FitOptions.resume_path",
@@ -398,8 +397,8 @@ Model bundle(const FitOptions& o, Network<double> net, const Prepared& p) {
 
 }  // namespace
 
-// ---- fit ------------------------------------------------------------------------------------------
-
+// ---- fit
+// ------------------------------------------------------------------------------------------
 
 const EpochRecord* FitResult::kept_epoch() const {
   if (history().empty()) return nullptr;

@@ -20,8 +20,9 @@ std::string joined(const std::vector<std::string>& names) {
 
 Matrix<double> Model::prepare(Matrix<double> x) const {
   if (x.rows() != network.inputs())
-    throw Error("the data has " + std::to_string(x.rows()) + " input values per sample, the model " +
-                "expects " + std::to_string(network.inputs()) +
+    throw Error("the data has " + std::to_string(x.rows()) +
+                " input values per sample, the model " + "expects " +
+                std::to_string(network.inputs()) +
                 (info.feature_names.empty() ? "" : " (" + joined(info.feature_names) + ")"));
   if (is_standardized()) Standardizer{info.input_mean, info.input_scale}.apply(x);
   return x;
@@ -88,8 +89,8 @@ Matrix<double> read_model_inputs(const Model& model, const std::string& path) {
     return load_csv_inputs(path, model.info.feature_names, exclude);
   } catch (const Error& e) {
     if (model.info.feature_names.empty()) throw;
-    throw Error(std::string(e.what()) + " (the model's inputs are: " +
-                joined(model.info.feature_names) + ")");
+    throw Error(std::string(e.what()) +
+                " (the model's inputs are: " + joined(model.info.feature_names) + ")");
   }
 }
 

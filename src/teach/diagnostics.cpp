@@ -38,7 +38,8 @@ Diagnostics diagnose(Network<double>& network, const Matrix<double>& x, const Ma
       (many ? d.warnings : d.notes)
           .push_back(fmt::format(
               "{}: {} of {} relu units are dead (z <= 0 on every sample, so they pass no "
-              "gradient); try a smaller OptimizerOptions.lr, leaky_relu, or another TrainOptions.seed",
+              "gradient); try a smaller OptimizerOptions.lr, leaky_relu, or another "
+              "TrainOptions.seed",
               where, ld.dead_units, ld.units));
     }
     if (ld.saturated_units > 0 && 2 * ld.saturated_units >= ld.units)
@@ -63,8 +64,8 @@ Diagnostics diagnose(Network<double>& network, const Matrix<double>& x, const Ma
   }
   for (const LayerDiagnostics& ld : d.layers)
     if (!std::isfinite(ld.gradient_norm) || ld.gradient_norm > 1e6) {
-      d.warnings.push_back(
-          fmt::format("gradient norms are huge ({:.2g}); try a smaller OptimizerOptions.lr", ld.gradient_norm));
+      d.warnings.push_back(fmt::format(
+          "gradient norms are huge ({:.2g}); try a smaller OptimizerOptions.lr", ld.gradient_norm));
       break;
     }
   return d;

@@ -19,19 +19,20 @@ void SweepOptions::validate() const {
     throw option_error("SweepOptions.hidden_sizes", "give at least one size, like 1,2,4,8");
   for (int h : hidden_sizes)
     if (h <= 0 || h > 100000)
-      throw option_error("SweepOptions.hidden_sizes", "expected positive sizes like 1,2,4,8, found " +
-                        std::to_string(h));
+      throw option_error("SweepOptions.hidden_sizes",
+                         "expected positive sizes like 1,2,4,8, found " + std::to_string(h));
   if (seeds < 1 || seeds > 10000)
     throw option_error("SweepOptions.seeds", "expected between 1 and 10000 runs per size, found " +
-                      std::to_string(seeds));
+                                                 std::to_string(seeds));
   if (epochs < 1)
-    throw option_error("SweepOptions.epochs", "expected a positive number, found " + std::to_string(epochs));
+    throw option_error("SweepOptions.epochs",
+                       "expected a positive number, found " + std::to_string(epochs));
   if (!(lr > 0) || !std::isfinite(lr))
-    throw option_error("SweepOptions.lr", "expected a positive learning rate, found " + fmt::format("{}", lr));
+    throw option_error("SweepOptions.lr",
+                       "expected a positive learning rate, found " + fmt::format("{}", lr));
 }
 
 namespace {
-
 
 double median(std::vector<double> v) {
   if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
@@ -168,9 +169,8 @@ std::string sweep_table(const SweepResult& result) {
   std::string out = fmt::format(
       "{}: 2-H-1, {} hidden, sigmoid output, mse, full-batch gradient descent, lr {}, {} epochs, "
       "{} seed{} ({}..{})\n\n",
-      result.dataset, to_string(o.activation), o.lr, o.epochs, o.seeds,
-      o.seeds == 1 ? "" : "s", o.first_seed,
-      o.first_seed + static_cast<std::uint32_t>(o.seeds) - 1);
+      result.dataset, to_string(o.activation), o.lr, o.epochs, o.seeds, o.seeds == 1 ? "" : "s",
+      o.first_seed, o.first_seed + static_cast<std::uint32_t>(o.seeds) - 1);
   out += fmt::format("{:>6}  {:>10}  {:>23}  {:>9}  {:>7}  {:>16}\n", "hidden", "final loss",
                      "[min, max]", "accuracy", "solved", "epochs to 100 %");
   for (const SweepSummary& s : result.summary) {
@@ -186,6 +186,5 @@ std::string sweep_table(const SweepResult& result) {
       "100 %;\nepochs to 100 %: median, over the solved runs, of the first epoch at 100 %.\n";
   return out;
 }
-
 
 }  // namespace backprop

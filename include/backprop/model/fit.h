@@ -83,7 +83,7 @@ Dataset read_held_out(const DataSource& source, const DataSource& training,
                       const std::vector<std::string>& class_names);
 
 enum class Precision { float32, float64 };
-std::string to_string(Precision precision);            // "float", "double"
+std::string to_string(Precision precision);                // "float", "double"
 Precision precision_from_string(const std::string& name);  // "float"/"float32", "double"/...
 
 struct FitSetup;
@@ -119,8 +119,8 @@ struct FitOptions {
 
   // ---- what the caller hears
   std::function<void(const std::string&)> on_warning;  // settings that will train badly
-  std::function<void(const FitSetup&)> on_start;  // after the data and network are ready
-  EpochCallback on_epoch;                                // each epoch; return false to stop
+  std::function<void(const FitSetup&)> on_start;       // after the data and network are ready
+  EpochCallback on_epoch;                              // each epoch; return false to stop
   const volatile std::sig_atomic_t* stop_requested = nullptr;  // e.g. set by a signal handler
 
   // Throws an option_error naming the first bad field ("FitOptions.validation_fraction").
@@ -148,11 +148,11 @@ struct FitResult {
   // Early stopping, interruption, divergence. Its history is moved into the model (one copy of
   // every epoch's record): read it as history().
   TrainResult training;
-  std::optional<Evaluation> test;      // on the test data after training
+  std::optional<Evaluation> test;          // on the test data after training
   std::optional<Diagnostics> diagnostics;  // with FitOptions.diagnose
-  std::vector<std::string> warnings;   // everything passed to on_warning
-  Dataset train_data;                  // the training split, raw (unscaled) and encoded
-  double seconds = 0;                  // wall time of training
+  std::vector<std::string> warnings;       // everything passed to on_warning
+  Dataset train_data;                      // the training split, raw (unscaled) and encoded
+  double seconds = 0;                      // wall time of training
   // Every epoch of the run (including those before a resume), as the model keeps it.
   const std::vector<EpochRecord>& history() const { return model.info.history; }
   // The epoch whose model was kept (the best one with early stopping), or the last.

@@ -77,5 +77,4 @@ std::vector<std::string> write_training_figures(const Model& model, const Datase
                                                 const std::string& dir, Format format,
                                                 std::size_t layer = 0);
 
-
 }  // namespace backprop::plot

@@ -9,11 +9,11 @@
 namespace backprop::plot {
 
 using backprop::run_sweep;
-using backprop::SweepOptions;
-using backprop::SweepResult;
 using backprop::sweep_csv;
 using backprop::sweep_runs_csv;
 using backprop::sweep_table;
+using backprop::SweepOptions;
+using backprop::SweepResult;
 
 // Loss curves overlaid on a log axis: one colour per size, every seed a thin line, the
 // per-epoch median over seeds bold.
