@@ -9,6 +9,7 @@
 #include <set>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <unordered_map>
 
 #include "backprop/data/csv.h"
@@ -117,6 +118,62 @@ struct ColumnSelection {
   }
 };
 
+// The labels of `cells` among the classes of a trained model: text matches first; an integer
+// label also matches an integer class name of the same value ("01" is class "1"), as the model's
+// own loading did. `where(row)` names a cell in messages.
+template <typename Where>
+std::vector<int> labels_in_classes(const std::vector<std::string>& cells,
+                                   const std::vector<std::string>& classes,
+                                   const std::string& path, const Where& where) {
+  std::unordered_map<std::string, int> by_text;
+  std::map<long long, int> by_value;
+  for (std::size_t k = 0; k < classes.size(); ++k) {
+    if (!by_text.emplace(classes[k], static_cast<int>(k)).second)
+      throw usage_error(path + ": class name '" + classes[k] + "' is given twice");
+    long long value = 0;
+    if (parse_integer(classes[k], value)) by_value.emplace(value, static_cast<int>(k));
+  }
+  std::vector<int> labels(cells.size());
+  for (std::size_t r = 0; r < cells.size(); ++r) {
+    const auto text = by_text.find(cells[r]);
+    if (text != by_text.end()) {
+      labels[r] = text->second;
+      continue;
+    }
+    long long value = 0;
+    const auto numeric = parse_integer(cells[r], value) ? by_value.find(value) : by_value.end();
+    if (numeric == by_value.end())
+      throw Error(where(r) + "unknown class '" + cells[r] +
+                  "' (known classes: " + quoted_list(classes) + ")");
+    labels[r] = numeric->second;
+  }
+  return labels;
+}
+
+// The distinct labels of `cells` as classes — ordered numerically when every label is an integer,
+// by bytes (code points) otherwise: scikit-learn's sorted unique labels — and each cell's class.
+std::pair<std::vector<std::string>, std::vector<int>> classes_of(
+    const std::vector<std::string>& cells) {
+  std::vector<std::string> classes;
+  std::vector<int> labels(cells.size());
+  std::vector<long long> values(cells.size());
+  bool all_integers = true;
+  for (std::size_t r = 0; r < cells.size() && all_integers; ++r)
+    all_integers = parse_integer(cells[r], values[r]);
+  if (all_integers) {
+    const std::set<long long> distinct(values.begin(), values.end());
+    for (const long long value : distinct) classes.push_back(std::to_string(value));
+    for (std::size_t r = 0; r < cells.size(); ++r)
+      labels[r] = static_cast<int>(std::distance(distinct.begin(), distinct.find(values[r])));
+  } else {
+    const std::set<std::string> distinct(cells.begin(), cells.end());
+    classes.assign(distinct.begin(), distinct.end());
+    for (std::size_t r = 0; r < cells.size(); ++r)
+      labels[r] = static_cast<int>(std::distance(distinct.begin(), distinct.find(cells[r])));
+  }
+  return {classes, labels};
+}
+
 }  // namespace
 
 Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& options) {
@@ -164,53 +221,11 @@ Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& optio
     if (cells[r].empty()) throw Error(where(r) + "expected a class label, found an empty cell");
   }
 
-  d.labels.resize(cells.size());
   if (!options.class_names.empty()) {
-    // Labels from a trained model: text matches first; an integer label also matches an integer
-    // class name of the same value ("01" is class "1"), as the model's own loading did.
-    std::unordered_map<std::string, int> by_text;
-    std::map<long long, int> by_value;
-    for (std::size_t k = 0; k < options.class_names.size(); ++k) {
-      const std::string& name = options.class_names[k];
-      if (!by_text.emplace(name, static_cast<int>(k)).second) {
-        throw usage_error(path + ": class name '" + name + "' is given twice");
-      }
-      long long value = 0;
-      if (parse_integer(name, value)) by_value.emplace(value, static_cast<int>(k));
-    }
-    for (std::size_t r = 0; r < cells.size(); ++r) {
-      const auto text = by_text.find(cells[r]);
-      if (text != by_text.end()) {
-        d.labels[r] = text->second;
-        continue;
-      }
-      long long value = 0;
-      const auto numeric = parse_integer(cells[r], value) ? by_value.find(value) : by_value.end();
-      if (numeric == by_value.end()) {
-        throw Error(where(r) + "unknown class '" + cells[r] +
-                    "' (known classes: " + quoted_list(options.class_names) + ")");
-      }
-      d.labels[r] = numeric->second;
-    }
+    d.labels = labels_in_classes(cells, options.class_names, path, where);
     d.class_names = options.class_names;
   } else {
-    std::vector<long long> values(cells.size());
-    bool all_integers = true;
-    for (std::size_t r = 0; r < cells.size() && all_integers; ++r)
-      all_integers = parse_integer(cells[r], values[r]);
-    if (all_integers) {
-      const std::set<long long> distinct(values.begin(), values.end());
-      for (const long long value : distinct) d.class_names.push_back(std::to_string(value));
-      for (std::size_t r = 0; r < cells.size(); ++r) {
-        d.labels[r] = static_cast<int>(std::distance(distinct.begin(), distinct.find(values[r])));
-      }
-    } else {
-      const std::set<std::string> distinct(cells.begin(), cells.end());  // byte order = code points
-      d.class_names.assign(distinct.begin(), distinct.end());
-      for (std::size_t r = 0; r < cells.size(); ++r) {
-        d.labels[r] = static_cast<int>(std::distance(distinct.begin(), distinct.find(cells[r])));
-      }
-    }
+    std::tie(d.class_names, d.labels) = classes_of(cells);
     if (d.class_names.size() < 2) {
       throw Error(path + ": target column '" + column_name + "' has only one class ('" +
                   d.class_names[0] + "'); classification needs at least two");
