@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "backprop/data/csv_dataset.h"
 #include "backprop/data/generators.h"
@@ -281,10 +282,22 @@ template <typename S>
 TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptions& options,
                      const EpochCallback& on_epoch, double& seconds) {
   Network<S> net = network.cast<S>();
-  Matrix<S> x = s.train.x.cast<S>(), y = s.train.y.cast<S>();
-  Matrix<S> xv, yv, xt, yt;
-  if (s.has_validation) xv = s.validation.x.cast<S>(), yv = s.validation.y.cast<S>();
-  if (s.has_test) xt = s.test.x.cast<S>(), yt = s.test.y.cast<S>();
+  // The data in precision S: the double matrices themselves, or float copies.
+  Matrix<S> copies[6];
+  const auto in_s = [&copies](const Matrix<double>& m, int k) -> const Matrix<S>& {
+    if constexpr (std::is_same_v<S, double>) {
+      return m;
+    } else {
+      copies[k] = m.cast<S>();
+      return copies[k];
+    }
+  };
+  const Matrix<S>& x = in_s(s.train.x, 0);
+  const Matrix<S>& y = in_s(s.train.y, 1);
+  const Matrix<S>& xv = in_s(s.validation.x, 2);
+  const Matrix<S>& yv = in_s(s.validation.y, 3);
+  const Matrix<S>& xt = in_s(s.test.x, 4);
+  const Matrix<S>& yt = in_s(s.test.y, 5);
   const bool classify = s.train.is_classification();
   Network<S> tester;
   double test_seconds = 0;  // the test set's evaluation is not training time
@@ -315,7 +328,7 @@ struct Prepared {
   OutputChoice out;
   Splits s;
   Standardizer scaler;
-  Dataset raw_train;
+  Dataset raw_train;  // the training split before scaling (only when it was scaled)
   std::vector<std::string> labels_seen;
 };
 
@@ -334,7 +347,7 @@ Prepared prepare(const FitOptions& o) {
     p.scaler = {o.init_model->info.input_mean, o.init_model->info.input_scale};
   else if (o.standardize)
     p.scaler = Standardizer::fit(p.s.train.x);
-  p.raw_train = p.s.train;
+  if (!p.scaler.empty()) p.raw_train = p.s.train;  // kept for figures, which show raw units
   if (!p.scaler.empty())
     for (Dataset* d : {&p.s.train, &p.s.test, &p.s.validation})
       if (d->x.cols() > 0) p.scaler.apply(d->x);
@@ -412,7 +425,6 @@ FitResult fit(const FitOptions& o) {
   o.validate();
   FitResult result;
   Prepared p = prepare(o);
-  result.train_data = p.raw_train;
   Network<double> net = make_network(o, p.s.train, p.out);
   result.warnings = warnings_for(o, p.s, p.out, p.labels_seen);
   if (o.on_warning)
@@ -440,12 +452,14 @@ FitResult fit(const FitOptions& o) {
   result.model = bundle(o, std::move(net), p);
   result.model.info.history = std::move(result.training.history);  // the one copy: history()
   result.model.info.settings = settings_of(o, result);
-  if (result.history().empty()) return result;  // diverged at once: nothing to evaluate
-  if (p.s.has_test) result.test = evaluate_prepared(result.model.network, p.s.test);
-  if (o.diagnose) {
-    Network<double> copy = result.model.network;
-    result.diagnostics = diagnose(copy, p.s.train.x, p.s.train.y);
+  if (!result.history().empty()) {  // else it diverged at once: nothing to evaluate
+    if (p.s.has_test) result.test = evaluate_prepared(result.model.network, p.s.test);
+    if (o.diagnose) {
+      Network<double> copy = result.model.network;
+      result.diagnostics = diagnose(copy, p.s.train.x, p.s.train.y);
+    }
   }
+  result.train_data = p.scaler.empty() ? std::move(p.s.train) : std::move(p.raw_train);
   return result;
 }
 
