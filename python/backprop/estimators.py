@@ -163,6 +163,7 @@ class _BaseMLP(BaseEstimator):
             warnings.warn(info["divergence"], RuntimeWarning, stacklevel=3)
         self._model = model
         self._seed_ = seed
+        self._fit_seconds = info["fit_seconds"]  # the library's fit() call, for bench/
         curve = [float(v) for v in info["loss_curve"]]
         if incremental and hasattr(self, "loss_curve_"):
             self.loss_curve_ = self.loss_curve_ + curve
