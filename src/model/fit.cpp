@@ -60,8 +60,10 @@ void FitOptions::validate() const {
   if (threads < 0)
     throw option_error("FitOptions.threads", "expected a positive number (or 0: choose), found " +
                                                  std::to_string(threads));
-  if (training.checkpoint_every > 0 && checkpoint_path.empty())
+  if (training.checkpoint_every > 0 && checkpoint_path.empty() && !training.on_checkpoint)
     throw option_error("TrainOptions.checkpoint_every", "also give FitOptions.checkpoint_path");
+  if (training.resume != nullptr && !resume_path.empty())
+    throw option_error("TrainOptions.resume", "give it or FitOptions.resume_path, not both");
   training.validate();
 }
 
