@@ -20,6 +20,7 @@
 
 #include "backprop/error.h"
 #include "backprop/init.h"
+#include "backprop/io/checkpoint.h"
 #include "backprop/io/model_file.h"
 #include "backprop/model/fit.h"
 #include "backprop/model/model.h"
@@ -84,7 +85,7 @@ ActivationSpec activation_spec(const std::string& name, double alpha) {
 // KeyboardInterrupt here.
 py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labels,
                         const std::vector<std::string>& class_names, py::dict o,
-                        std::optional<Model> init_model, py::object on_epoch) {
+                        std::optional<TrainState> resume, bool keep_state, py::object on_epoch) {
   FitOptions f;
   Dataset d;
   d.source = "in-memory data";
@@ -123,9 +124,13 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   opt.weight_decay = o["weight_decay"].cast<double>();
   f.precision = precision_from_string(o["precision"].cast<std::string>());
   f.threads = o["threads"].cast<int>();
-  if (init_model) {
-    f.init_model = std::move(init_model);
-    f.init_model_name = "the estimator's model";
+  // partial_fit: the training state (weights, optimizer state, generator, history) is kept
+  // between calls in memory and continued, so n calls of one epoch are one run of n epochs.
+  if (resume) t.resume = &*resume;
+  TrainState last_state;
+  if (keep_state) {
+    t.checkpoint_every = 1;
+    t.on_checkpoint = [&](const TrainState& state) { last_state = state; };
   }
   // Python's errors (Ctrl-C's KeyboardInterrupt, or one raised by on_epoch) stop training at the
   // end of the epoch and are raised again once fit() has returned.
@@ -163,6 +168,7 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   info["divergence"] = result->training.divergence;
   info["seconds"] = result->seconds;
   info["fit_seconds"] = fit_seconds;
+  if (keep_state) info["state"] = py::cast(std::move(last_state));
   std::vector<double> loss, val_loss, val_accuracy;
   for (const EpochRecord& r : result->history()) {
     loss.push_back(r.loss);
@@ -259,7 +265,15 @@ PYBIND11_MODULE(_core, m) {
           py::pickle([](const Model& md) { return model_to_json(md); },
                      [](const std::string& text) { return parse_model(text, "a pickled model"); }));
 
+  py::class_<TrainState>(m, "TrainState")
+      .def_readonly("epochs_done", &TrainState::epochs_done)
+      .def(py::pickle([](const TrainState& s) { return checkpoint_to_json(s, "python"); },
+                      [](const std::string& text) {
+                        std::string fingerprint;
+                        return parse_checkpoint(text, "a pickled training state", &fingerprint);
+                      }));
+
   m.def("fit", &fit_in_memory, py::arg("x"), py::arg("y"), py::arg("labels"),
-        py::arg("class_names"), py::arg("options"), py::arg("init_model") = py::none(),
-        py::arg("on_epoch") = py::none());
+        py::arg("class_names"), py::arg("options"), py::arg("resume") = py::none(),
+        py::arg("keep_state") = false, py::arg("on_epoch") = py::none());
 }

@@ -143,7 +143,14 @@ class _BaseMLP(BaseEstimator):
     def _train(self, X, y, labels, class_names, epochs, incremental):
         seed = self._seed() if not incremental or not hasattr(self, "_seed_") else self._seed_
         options = self._options(X.shape[0], epochs, seed)
-        init_model = self._model if incremental and hasattr(self, "_model") else None
+        resume = None
+        if incremental:
+            # One more epoch of the same run (scikit-learn's partial_fit: no early stopping):
+            # the library continues the state kept from the last call.
+            options["patience"] = 0
+            options["validation_fraction"] = 0.0
+            resume = getattr(self, "_state", None)
+            options["epochs"] = (resume.epochs_done if resume is not None else 0) + epochs
         on_epoch = None
         if self.verbose:
             def on_epoch(epoch, loss, val_loss, val_accuracy):
@@ -154,7 +161,8 @@ class _BaseMLP(BaseEstimator):
                 return True
         x = np.ascontiguousarray(X.T, dtype=np.float64)
         y_engine = np.zeros((0, 0)) if y is None else np.ascontiguousarray(y.T, dtype=np.float64)
-        model, info = _core.fit(x, y_engine, labels, class_names, options, init_model, on_epoch)
+        model, info = _core.fit(x, y_engine, labels, class_names, options, resume, incremental,
+                                on_epoch)
         # Only now, with training complete, does the estimator change (Ctrl-C leaves it as it was).
         for w in info["warnings"]:
             if not (w.startswith(_PATIENCE_WARNING) and not self.early_stopping):
@@ -164,13 +172,12 @@ class _BaseMLP(BaseEstimator):
         self._model = model
         self._seed_ = seed
         self._fit_seconds = info["fit_seconds"]  # the library's fit() call, for bench/
-        curve = [float(v) for v in info["loss_curve"]]
-        if incremental and hasattr(self, "loss_curve_"):
-            self.loss_curve_ = self.loss_curve_ + curve
-            self.n_iter_ += len(curve)
+        if incremental:
+            self._state = info["state"]
         else:
-            self.loss_curve_ = curve
-            self.n_iter_ = len(curve)
+            self.__dict__.pop("_state", None)
+        self.loss_curve_ = [float(v) for v in info["loss_curve"]]  # the whole run's
+        self.n_iter_ = len(self.loss_curve_)
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.nan
         if self.early_stopping:
             self.validation_scores_ = [float(v) for v in info["val_accuracy"]]
@@ -181,7 +188,7 @@ class _BaseMLP(BaseEstimator):
         self.n_outputs_ = net.outputs
         self.out_activation_ = _OUT_NAMES[net.activation(net.depth - 1)]
         self.t_ = self.n_iter_ * X.shape[0]
-        if not incremental and len(curve) == epochs and not info["stopped_early"]:
+        if not incremental and self.n_iter_ == epochs and not info["stopped_early"]:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({epochs}) reached and the "
                           f"optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
         return self
@@ -278,7 +285,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def fit(self, X, y):
         """Trains a new network on X (samples, features) and class labels y."""
-        for a in ("_model", "loss_curve_", "n_iter_", "_seed_"):
+        for a in ("_model", "loss_curve_", "n_iter_", "_seed_", "_state"):
             self.__dict__.pop(a, None)
         return self._fit_classes(X, y, None, True, self.max_iter, False)
 
@@ -334,7 +341,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def fit(self, X, y):
         """Trains a new network on X (samples, features) and targets y (samples[, targets])."""
-        for a in ("_model", "loss_curve_", "n_iter_", "_seed_"):
+        for a in ("_model", "loss_curve_", "n_iter_", "_seed_", "_state"):
             self.__dict__.pop(a, None)
         return self._fit_numeric(X, y, True, self.max_iter, False)
 

@@ -65,12 +65,25 @@ def test_fitted_attributes_in_scikit_learns_orientation():
     assert reg.out_activation_ == "identity" and reg.predict(X).shape == (len(X),)
 
 
-def test_partial_fit_continues_training():
+def test_partial_fit_continues_one_run():
+    # The library keeps the training state (weights, Adam's moments and step, the shuffling
+    # generator) between calls: 30 calls are the 30-epoch fit, bit for bit, through pickling too.
     X, y = load("iris_train.csv")
-    clf = MLPClassifier(hidden_layer_sizes=(8,), random_state=0)
-    for _ in range(30):
+    params = dict(hidden_layer_sizes=(8,), random_state=0, tol=0, n_iter_no_change=1000)
+    clf = MLPClassifier(**params)
+    for i in range(30):
         clf.partial_fit(X, y, classes=[0, 1, 2])
+        if i == 10:
+            clf = pickle.loads(pickle.dumps(clf))
     assert clf.n_iter_ == 30 and clf.loss_curve_[-1] < clf.loss_curve_[0]
+    with pytest.warns(Warning):
+        whole = MLPClassifier(max_iter=30, **params).fit(X, y)
+    assert whole.loss_curve_ == clf.loss_curve_
+    assert all(np.array_equal(a, b) for a, b in zip(whole.coefs_, clf.coefs_))
+    reg = MLPRegressor(random_state=0)
+    for _ in range(3):
+        reg.partial_fit(X, X[:, 0])
+    assert reg.n_iter_ == 3
 
 
 def test_pickle_gives_identical_predictions():
