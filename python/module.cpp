@@ -247,6 +247,7 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("network", &Model::network, py::return_value_policy::reference_internal)
       .def_property_readonly("class_names", [](const Model& md) { return md.info.class_names; })
       .def_property_readonly("is_classifier", &Model::is_classifier)
+      .def_property_readonly("is_standardized", &Model::is_standardized)
       .def_property_readonly("loss_curve",
                              [](const Model& md) {
                                std::vector<double> loss;

@@ -193,8 +193,14 @@ class MLP:
     @classmethod
     def load(cls, path):
         """A network from a model file of the command line (its loss is the file's)."""
+        model = _core.Model.load(str(path))
+        if model.is_standardized:
+            import warnings
+            warnings.warn(f"{path}: the model standardises its inputs; MLP takes the network "
+                          f"alone (give it standardised X, or load the file with "
+                          f"MLPClassifier.load / MLPRegressor.load)", UserWarning, stacklevel=2)
         mlp = cls.__new__(cls)
-        object.__setattr__(mlp, "_net", _core.Network.load(str(path)))
+        object.__setattr__(mlp, "_net", _core.Network.from_json(model.network.to_json()))
         mlp._store_caches(())
         mlp.W = _LayerList(mlp, "W")
         mlp.b = _LayerList(mlp, "b")

@@ -131,3 +131,13 @@ def test_pickle_keeps_the_weights():
     back = pickle.loads(pickle.dumps(mlp))
     X = np.random.RandomState(1).randn(3, 4)
     assert np.array_equal(back.forward(X), mlp.forward(X))
+
+
+def test_loading_a_standardised_model_warns(tmp_path, cli):
+    path = tmp_path / "std.json"
+    subprocess.run([cli, "train", "--dataset", "moons", "--hidden", "4", "--epochs", "3",
+                    "--standardize", "--save", str(path), "--quiet"], check=True,
+                   capture_output=True)
+    with pytest.warns(UserWarning, match="standardises its inputs"):
+        mlp = MLP.load(path)
+    assert mlp.layers == [2, 4, 1]
