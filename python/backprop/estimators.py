@@ -17,7 +17,8 @@ How the parameters map:
   max_iter                epochs; shuffle, random_state (the seed of weights and shuffles)
   tol, n_iter_no_change   stop after n_iter_no_change epochs that do not lower the loss (the
                           validation loss with early_stopping) by more than tol
-  early_stopping          hold out validation_fraction of the data (stratified for classes)
+  early_stopping          hold out validation_fraction of the data (stratified for classes);
+                          training stops on its loss and keeps the model with the lowest one
   verbose                 each epoch's loss printed through sys.stdout
   precision               backprop's own: "double" (default) or "float"
   threads                 backprop's own: 0 lets the library choose
@@ -179,10 +180,16 @@ class _BaseMLP(BaseEstimator):
         self.loss_curve_ = [float(v) for v in info["loss_curve"]]  # the whole run's
         self.n_iter_ = len(self.loss_curve_)
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.nan
-        if self.early_stopping:
-            self.validation_scores_ = [float(v) for v in info["val_accuracy"]]
-        else:
-            self.validation_scores_ = None
+        # With early_stopping: the held-out part's loss every epoch (backprop's own), and for
+        # the classifier scikit-learn's validation_scores_ (its accuracy). The regressor's would
+        # be R², which the library does not compute: None there.
+        self.validation_scores_ = self.best_validation_score_ = None
+        self.validation_loss_curve_ = None
+        if self.early_stopping and not incremental:
+            self.validation_loss_curve_ = [float(v) for v in info["val_loss"]]
+            if isinstance(self, ClassifierMixin):
+                self.validation_scores_ = [float(v) for v in info["val_accuracy"]]
+                self.best_validation_score_ = max(self.validation_scores_)
         net = model.network
         self.n_layers_ = net.depth + 1
         self.n_outputs_ = net.outputs

@@ -205,3 +205,13 @@ def test_ctrl_c_stops_training_within_a_second():
     assert line[0] == "interrupted"
     assert float(line[1]) - sent < 1.0
     assert line[2] == "False"  # the estimator is left as it was: unfitted
+
+
+def test_early_stopping_holds_out_validation_data():
+    X, y = load("digits_train.csv")
+    labels = np.array([f"digit{v}" for v in y])
+    clf = MLPClassifier(early_stopping=True, random_state=0).fit(X / 16, labels)
+    assert clf.n_iter_ < 200 and len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ > 0.9 and clf.score(X / 16, labels) > 0.95
+    reg = MLPRegressor(early_stopping=True, max_iter=5, random_state=0).fit(X / 16, y * 1.0)
+    assert reg.validation_scores_ is None and len(reg.validation_loss_curve_) == 5
