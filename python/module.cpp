@@ -85,7 +85,8 @@ ActivationSpec activation_spec(const std::string& name, double alpha) {
 // KeyboardInterrupt here.
 py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labels,
                         const std::vector<std::string>& class_names, py::dict o,
-                        std::optional<TrainState> resume, bool keep_state, py::object on_epoch) {
+                        std::optional<TrainState> resume, bool keep_state, py::object on_epoch,
+                        py::object on_warning) {
   FitOptions f;
   Dataset d;
   d.source = "in-memory data";
@@ -135,8 +136,20 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   // Python's errors (Ctrl-C's KeyboardInterrupt, or one raised by on_epoch) stop training at the
   // end of the epoch and are raised again once fit() has returned.
   std::optional<py::error_already_set> python_error;
+  // The library's warnings go to `on_warning` as they happen, before the first epoch (the
+  // estimators pass them to Python's warnings module; one turned into an error stops training).
+  f.on_warning = [&](const std::string& message) {
+    py::gil_scoped_acquire gil;
+    if (python_error || on_warning.is_none()) return;
+    try {
+      on_warning(message);
+    } catch (py::error_already_set& e) {
+      python_error.emplace(std::move(e));
+    }
+  };
   f.on_epoch = [&](EpochRecord& r) {
     py::gil_scoped_acquire gil;
+    if (python_error) return false;
     if (PyErr_CheckSignals() != 0) {
       python_error.emplace();  // takes the pending KeyboardInterrupt
       return false;
@@ -276,5 +289,6 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("fit", &fit_in_memory, py::arg("x"), py::arg("y"), py::arg("labels"),
         py::arg("class_names"), py::arg("options"), py::arg("resume") = py::none(),
-        py::arg("keep_state") = false, py::arg("on_epoch") = py::none());
+        py::arg("keep_state") = false, py::arg("on_epoch") = py::none(),
+        py::arg("on_warning") = py::none());
 }

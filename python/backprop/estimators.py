@@ -162,14 +162,15 @@ class _BaseMLP(BaseEstimator):
                 return True
         x = np.ascontiguousarray(X.T, dtype=np.float64)
         y_engine = np.zeros((0, 0)) if y is None else np.ascontiguousarray(y.T, dtype=np.float64)
+        def on_warning(message):  # the library's, as they happen (before the first epoch)
+            if not (message.startswith(_PATIENCE_WARNING) and not self.early_stopping):
+                warnings.warn(message, UserWarning, stacklevel=5)  # the caller of fit
+
         model, info = _core.fit(x, y_engine, labels, class_names, options, resume, incremental,
-                                on_epoch)
+                                on_epoch, on_warning)
         # Only now, with training complete, does the estimator change (Ctrl-C leaves it as it was).
-        for w in info["warnings"]:
-            if not (w.startswith(_PATIENCE_WARNING) and not self.early_stopping):
-                warnings.warn(w, UserWarning, stacklevel=3)
         if info["diverged"]:
-            warnings.warn(info["divergence"], RuntimeWarning, stacklevel=3)
+            warnings.warn(info["divergence"], RuntimeWarning, stacklevel=4)
         self._model = model
         self._seed_ = seed
         self._fit_seconds = info["fit_seconds"]  # the library's fit() call, for bench/
@@ -197,7 +198,7 @@ class _BaseMLP(BaseEstimator):
         self.t_ = self.n_iter_ * X.shape[0]
         if not incremental and self.n_iter_ == epochs and not info["stopped_early"]:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({epochs}) reached and the "
-                          f"optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+                          f"optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
         return self
 
     @property

@@ -150,8 +150,16 @@ def test_verbose_prints_through_sys_stdout(capsys):
 def test_library_warnings_go_through_the_warnings_module():
     rs = np.random.RandomState(0)
     X, y = rs.randn(30, 2), np.arange(30) % 12  # 12 classes among 30 samples
-    with pytest.warns(UserWarning, match="distinct values"):
+    with pytest.warns(UserWarning, match="distinct values") as record:
         MLPClassifier(max_iter=2).fit(X, y)
+    assert any(w.filename == __file__ for w in record)  # pointing at the caller's line
+    import warnings
+    clf = MLPClassifier(max_iter=10**6, tol=0, n_iter_no_change=10**6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # raised before training goes far
+        with pytest.raises(UserWarning, match="distinct values"):
+            clf.fit(X, y)
+    assert not hasattr(clf, "classes_")
 
 
 def test_training_releases_the_gil():
