@@ -23,6 +23,10 @@ packages=(
   libcairo2-dev fonts-dejavu-core    # figures (PNG, SVG, PDF) and their font
   graphviz                           # backprop graph: DOT to SVG/PNG
   clang-14 libclang-rt-14-dev        # libFuzzer targets (scripts/fuzz.sh)
+  pybind11-dev python3-dev           # the Python package (python/)
+  python3-numpy python3-sklearn      # ... its arrays and estimators
+  python3-pytest python3-matplotlib  # ... its tests (the lesson's plots)
+  python3-pandas                     # ... scikit-learn's estimator checks with DataFrames
 )
 if [[ "${BENCH:-0}" == 1 ]]; then
   # NumPy and PyTorch as Debian ships them, FANN 2.2, and OpenBLAS's threaded build (without it
@@ -44,4 +48,15 @@ fi
 read -ra cmake_args <<< "${CMAKE_ARGS:-}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "${cmake_args[@]}" > /dev/null
 cmake --build build -j"$(nproc)"
+# The Python package: build/python/backprop (the module and its pure-Python files). A .pth file in
+# Debian's local site directory (/usr/local/lib/python3.X/dist-packages) puts build/python on
+# /usr/bin/python3's path, so `import backprop` works from any directory and follows rebuilds.
+if [[ -f build/python/backprop/__init__.py ]]; then
+  site_dir=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO mkdir -p "$site_dir"
+  echo "$PWD/build/python" | $SUDO tee "$site_dir/backprop.pth" > /dev/null
+  echo "setup: /usr/bin/python3 imports backprop from $PWD/build/python ($site_dir/backprop.pth)"
+fi
 echo "setup: done; the tool is build/backprop"

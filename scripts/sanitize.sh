@@ -26,6 +26,9 @@
 #   GoogleTest's discovery runs it at build time to list its tests. So the test executables run
 #   through a small wrapper (CMake's CROSSCOMPILING_EMULATOR, which gtest_discover_tests and the
 #   tests it adds honour) that answers "no tests" for that one executable.
+# - No Python package (BACKPROP_PYTHON=OFF): an instrumented extension cannot load into the
+#   uninstrumented /usr/bin/python3 (ASan's runtime must come first); the library it binds is
+#   what the sanitizers check, through every other test.
 # - LeakSanitizer ignores fontconfig (drawn text in the figures), which keeps its caches until
 #   exit by design.
 set -euo pipefail
@@ -60,7 +63,7 @@ start=$SECONDS
 echo "sanitize: building with $flags in $build/"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_CROSSCOMPILING_EMULATOR="$wrapper" \
-  -DBACKPROP_NATIVE=OFF > /dev/null
+  -DBACKPROP_NATIVE=OFF -DBACKPROP_PYTHON=OFF > /dev/null
 cmake --build "$build" -j"$jobs" > /dev/null
 echo "sanitize: built in $((SECONDS - start)) s; running the tests"
 

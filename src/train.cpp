@@ -194,6 +194,9 @@ void TrainOptions::validate() const {
     throw option_error(
         "TrainOptions.patience",
         "expected 0 (off) or a positive number of epochs, found " + std::to_string(patience));
+  if (!(tolerance >= 0) || !std::isfinite(tolerance))
+    throw option_error("TrainOptions.tolerance",
+                       "expected a finite number >= 0, found " + std::to_string(tolerance));
   if (checkpoint_every < 0)
     throw option_error("TrainOptions.checkpoint_every",
                        "expected 0 (never) or a positive number of epochs, found " +
@@ -346,14 +349,16 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
 
     if (options.patience > 0) {
       const double watched = x_val != nullptr ? record.val_loss : record.loss;
+      const bool improved = watched < best - options.tolerance;
       if (watched < best) {
         best = watched;
         best_network = network;
         result.best_epoch = epoch;
-        since_best = 0;
-      } else if (++since_best >= options.patience) {
-        result.stopped_early = true;
       }
+      if (improved)
+        since_best = 0;
+      else if (++since_best >= options.patience)
+        result.stopped_early = true;
     }
     if (on_epoch && !on_epoch(result.history.back())) result.interrupted = true;
     if (options.stop_requested != nullptr && *options.stop_requested) result.interrupted = true;

@@ -207,6 +207,32 @@ TEST(Fit, CancelledRunResumesFromItsCheckpointToTheUninterruptedModel) {
   std::remove(o.checkpoint_path.c_str());
 }
 
+// The same without files: the state handed to training.on_checkpoint, continued through
+// training.resume, ends bit-identical to the uninterrupted run.
+TEST(Fit, InMemoryStateContinuesToTheUninterruptedModel) {
+  FitOptions o = default_fit_options(DataSource::generated("moons", 100));
+  o.training.epochs = 6;
+  o.training.batch_size = 16;
+  o.hidden = {8};
+  const FitResult straight = fit(o);
+  TrainState state;
+  FitOptions first = o;
+  first.training.epochs = 2;
+  first.training.checkpoint_every = 1;
+  first.training.on_checkpoint = [&](const TrainState& s) { state = s; };
+  fit(first);
+  EXPECT_EQ(state.epochs_done, 2);
+  FitOptions rest = o;
+  rest.training.resume = &state;
+  const FitResult resumed = fit(rest);
+  EXPECT_EQ(resumed.history().size(), 6u);
+  EXPECT_EQ(model_to_json(resumed.model.network), model_to_json(straight.model.network));
+  first.on_epoch = {};
+  first.training.on_checkpoint = {};
+  EXPECT_NE(test::error_of([&] { fit(first); }).find("TrainOptions.checkpoint_every"),
+            std::string::npos);
+}
+
 TEST(Train, ClassificationIsInferredFromTheTargets) {
   Network<double> net(2, {{1, {Activation::sigmoid}}}, Loss::bce);
   Matrix<double> x = Matrix<double>::Random(2, 6), y(1, 6);

@@ -2,6 +2,7 @@
 // (tests/golden/generate_optimizers.py: torch.optim and a separate NumPy implementation).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -284,6 +285,35 @@ TEST(Train, EarlyStoppingKeepsTheBestModel) {
   EXPECT_EQ(result.history.size(), static_cast<std::size_t>(result.best_epoch + 4));
   net.forward(xv);
   EXPECT_DOUBLE_EQ(net.loss_value(yv), result.history[result.best_epoch].val_loss);
+}
+
+// TrainOptions.tolerance (scikit-learn's tol): epochs that lower the loss by no more than it do
+// not reset the patience count, but the lowest-loss model is still the one kept.
+TEST(Train, ToleranceCountsOnlyImprovementsLargerThanIt) {
+  Matrix<double> x(1, 4), y(1, 4);
+  x << 0, 1, 2, 3;
+  y << 0, 1, 2, 3;
+  TrainOptions o;
+  o.epochs = 400;
+  o.patience = 3;
+  o.optimizer = OptimizerOptions::gd(0.01);
+  Network<double> plain(1, {{1, {Activation::linear}}}, Loss::mse);
+  const TrainResult without = train(plain, x, y, o);
+  EXPECT_FALSE(without.stopped_early);  // the loss falls every epoch
+  o.tolerance = 1e-3;
+  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
+  const TrainResult with = train(net, x, y, o);
+  ASSERT_TRUE(with.stopped_early);
+  const std::size_t n = with.history.size();
+  ASSERT_GE(n, 4u);
+  for (std::size_t e = n - 3; e < n; ++e) {
+    double best_before = with.history[0].loss;
+    for (std::size_t k = 0; k < e; ++k) best_before = std::min(best_before, with.history[k].loss);
+    EXPECT_GE(with.history[e].loss, best_before - 1e-3);
+  }
+  EXPECT_EQ(with.best_epoch, static_cast<int>(n) - 1);  // still falling: the last is the best
+  o.tolerance = -1;
+  EXPECT_THROW(o.validate(), Error);
 }
 
 // A 1-3-1 relu regression on two far-apart inputs, trained by gradient descent at `lr`: the

@@ -38,6 +38,9 @@ struct TrainOptions {
   std::optional<bool> classification;
   int patience = 0;  // early stopping after this many epochs without a better
                      // validation loss (training loss without validation); 0 = off
+  // With patience: an epoch counts as better only when it lowers the watched loss by more than
+  // this (scikit-learn's tol); the best model is still the one with the lowest loss.
+  double tolerance = 0;
   OptimizerOptions optimizer{OptimizerKind::adam, 0.01};
 
   // Checkpoints and interruption. With `resume`, training continues that state (its weights,

@@ -61,8 +61,10 @@ void FitOptions::validate() const {
   if (threads < 0)
     throw option_error("FitOptions.threads", "expected a positive number (or 0: choose), found " +
                                                  std::to_string(threads));
-  if (training.checkpoint_every > 0 && checkpoint_path.empty())
+  if (training.checkpoint_every > 0 && checkpoint_path.empty() && !training.on_checkpoint)
     throw option_error("TrainOptions.checkpoint_every", "also give FitOptions.checkpoint_path");
+  if (training.resume != nullptr && !resume_path.empty())
+    throw option_error("TrainOptions.resume", "give it or FitOptions.resume_path, not both");
   training.validate();
 }
 
@@ -217,7 +219,7 @@ std::string fingerprint(const FitOptions& o, const Network<double>& net) {
     arch += "-" + std::to_string(l.units()) + ":" + to_string(l.activation.kind);
   const DataSource& d = o.data;
   const OptimizerOptions& opt = o.training.optimizer;
-  return fmt::format(
+  std::string print = fmt::format(
       "net={} loss={} data={} n={} noise={} data_seed={} target={} targets={} features={} "
       "test={}/{} validation={}/{} standardize={} optimizer={} lr={} momentum={} nesterov={} "
       "beta1={} beta2={} epsilon={} weight_decay={} batch={} shuffle={} seed={} precision={} "
@@ -228,6 +230,9 @@ std::string fingerprint(const FitOptions& o, const Network<double>& net) {
       to_string(opt.kind), opt.lr, opt.momentum, opt.nesterov, opt.beta1, opt.beta2, opt.epsilon,
       opt.weight_decay, o.training.batch_size, o.training.shuffle, o.training.seed,
       to_string(o.precision), o.training.patience);
+  // Only when set, so that checkpoints made before the option existed still resume.
+  if (o.training.tolerance != 0) print += fmt::format(" tolerance={}", o.training.tolerance);
+  return print;
 }
 
 std::string json_string(const std::string& s) { return nlohmann::json(s).dump(); }
@@ -260,6 +265,7 @@ std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o
   set("epochs_run", std::to_string(r.history().size()));
   if (o.training.patience > 0) {
     set("patience", std::to_string(o.training.patience));
+    if (o.training.tolerance > 0) set("tolerance", fmt::format("{}", o.training.tolerance));
     set("best_epoch", std::to_string(r.training.best_epoch));
   }
   set("batch_size", std::to_string(o.training.batch_size));

@@ -113,7 +113,10 @@ struct FitOptions {
   Precision precision = Precision::float64;
   int threads = 0;  // 0: choose (threads.h choose_threads)
   // Checkpoints: written here every training.checkpoint_every epochs and when a stop is
-  // requested; a run continues from `resume_path`'s checkpoint.
+  // requested; a run continues from `resume_path`'s checkpoint. Without a path, the state stays
+  // in memory: training.on_checkpoint receives it and training.resume continues one (a front end
+  // that keeps the state itself, such as the Python estimators' partial_fit; no fingerprint is
+  // checked there).
   std::string checkpoint_path, resume_path;
   bool diagnose = false;  // after training, inspect the model on the training data
 
