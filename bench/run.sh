@@ -2,7 +2,7 @@
 # run.sh — builds the benchmark programs (Release, -march=native) into build-bench/ and runs the
 # whole suite, writing bench/RESULTS.md. Not part of the unit tests or CI.
 #
-#   bench/run.sh                 the full suite (about 10 minutes on 2 cores)
+#   bench/run.sh                 the full suite (5-11 minutes on 2 cores), then W5 (bench/w5_digits.py)
 #   bench/run.sh --quick         a smoke run of every workload (about 2 minutes)
 #   bench/run.sh --help          every option of bench/run.py (repetitions, epochs, --only, ...)
 #
@@ -30,4 +30,15 @@ if [[ -e /usr/include/doublefann.h ]]; then targets+=(bench_fann_double bench_fa
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 cd "$root"
-exec /usr/bin/python3 bench/run.py --build-dir "$build" --command "bench/run.sh${*:+ $*}" "$@"
+/usr/bin/python3 bench/run.py --build-dir "$build" --command "bench/run.sh${*:+ $*}" "$@"
+
+# W5, scikit-learn's workload through the Python package (python/, built by ./setup.sh), appended
+# to the same report: it needs /usr/bin/python3 with backprop, scikit-learn and PyTorch.
+w5_seeds=5
+for arg in "$@"; do [[ $arg == --quick ]] && w5_seeds=2; done
+if /usr/bin/python3 -c "import backprop, sklearn, torch" 2> /dev/null; then
+  /usr/bin/python3 bench/w5_digits.py --seeds "$w5_seeds" --out "$build/w5.md"
+  { echo; sed 's/^# W5/## W5/' "$build/w5.md"; } >> bench/RESULTS.md
+else
+  echo "run.sh: W5 skipped: /usr/bin/python3 lacks backprop (./setup.sh), sklearn or torch" >&2
+fi
