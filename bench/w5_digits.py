@@ -18,7 +18,7 @@ fit: scaler + estimator) and the mean test accuracy over the seeds.
   PyTorch              nn.Sequential(Linear, ReLU, Linear) + CrossEntropyLoss + optim.Adam
                        (weight decay alpha/batch on the weights only), randperm batches
 
-    /usr/bin/python3 bench/w5_digits.py [--seeds 5] [--out bench/RESULTS_W5.md]
+    /usr/bin/python3 bench/w5_digits.py [--seeds 5] [--out FILE]   (bench/run.sh appends it to RESULTS.md)
 Needs the Python package (./setup.sh) and python3-torch (BENCH=1 ./setup.sh).
 """
 import os
@@ -116,7 +116,7 @@ IMPLEMENTATIONS = [("backprop (Python)", run_backprop), ("scikit-learn", run_skl
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--out", default=os.path.join(HERE, "RESULTS_W5.md"))
+    parser.add_argument("--out", default=os.path.join(HERE, "..", "build-bench", "w5.md"))
     args = parser.parse_args()
     X, y = load("digits_train.csv")
     Xt, yt = load("digits_test.csv")
