@@ -163,6 +163,7 @@ def main():
               f"(target: at least 4×), PyTorch {np.median(times['PyTorch']) / ours:.2f}×; in float32 "
               f"backprop is {np.median(times['scikit-learn']) / flt:.2f}× faster than "
               f"scikit-learn.", ""]
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))
