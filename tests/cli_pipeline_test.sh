@@ -51,6 +51,9 @@ expect 2 "--test-data: must be the same kind of source as the training data" -- 
 expect 2 "give a data set with --dataset (xor, circle, moons, spirals, blobs, fashion-mnist)" -- \
   "$BP" train --dataset moons --data "$tmp/circle.csv"
 
+expect 2 "--print-every: expected 0 (off) or a positive number of epochs, found -1" -- \
+  "$BP" train --dataset xor --print-every -1 --epochs 2
+
 # After early stopping the summary shows the kept epoch's figures, not the last epoch's.
 out=$("$BP" train --dataset moons --epochs 400 --lr 0.2 --validation-fraction 0.3 --patience 5 \
   --history "$tmp/h.csv" 2>&1)

@@ -76,7 +76,7 @@ int run_train(const TrainFlags& f) {
   check_outputs(f);
   FitOptions o = fit_options(f);
   const bool fashion = o.data.kind == DataSource::Kind::fashion_mnist;
-  const int print_every = f.print_every >= 0 ? f.print_every : (fashion ? 1 : 0);
+  const int print_every = f.print_every.value_or(fashion ? 1 : 0);
   Progress progress(!f.quiet && print_every == 0 && stderr_is_terminal(), o.training.epochs);
   o.on_warning = [](const std::string& w) {
     std::fprintf(stderr, "backprop: warning: %s\n", with_flag_names(w).c_str());
@@ -120,7 +120,7 @@ void add_common_training_flags(CLI::App* cmd, TrainFlags& f) {
       ->capture_default_str();
   cmd->add_option("--print-every", f.print_every,
                   "Print the lesson's epoch line every K epochs (0: a progress line on a terminal)")
-      ->default_str(f.print_every >= 0 ? std::to_string(f.print_every) : "0 (fashion-mnist: 1)");
+      ->default_str(f.print_every ? std::to_string(*f.print_every) : "0 (fashion-mnist: 1)");
   cmd->add_option("--precision", f.precision, "double or float")
       ->default_str("double (fashion-mnist: float)");
   cmd->add_option("--history", f.history_file, "Write every epoch's figures to this CSV file");

@@ -112,11 +112,11 @@ void check_outputs(const TrainFlags& f) {
     plot::format_from_string(f.plot_format);
     ensure_output_directory(f.plot_dir, "--plot");
   }
-  if (f.print_every < -1)
+  if (f.print_every && *f.print_every < 0)
     throw usage_error(
         fmt::format("--print-every: expected 0 (off) or a positive number of "
                     "epochs, found {}",
-                    f.print_every));
+                    *f.print_every));
 }
 
 }  // namespace backprop::cli

@@ -28,7 +28,8 @@ struct TrainFlags {
   double momentum = 0.9, beta1 = 0.9, beta2 = 0.999, adam_epsilon = 1e-8, weight_decay = 0;
   bool nesterov = false, no_shuffle = false, force = false, quiet = false, diagnose = false;
   std::optional<int> epochs, batch_size;
-  int patience = 0, threads = 0, print_every = -1, checkpoint_every = 0;
+  int patience = 0, threads = 0, checkpoint_every = 0;
+  std::optional<int> print_every;  // unset: 0, or 1 for fashion-mnist
   unsigned seed = 42;
   std::string precision, history_file, save_file, checkpoint_file, resume_file;
   std::string plot_dir, plot_format = "png";
