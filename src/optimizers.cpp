@@ -53,6 +53,8 @@ void OptimizerOptions::validate() const {
   require(rprop_increase > 1, "rprop_increase", "a factor above 1", rprop_increase);
   require(rprop_decrease > 0 && rprop_decrease < 1, "rprop_decrease", "a factor in (0, 1)",
           rprop_decrease);
+  require(std::isfinite(clip_norm) && clip_norm >= 0, "clip_norm",
+          "0 (off) or a positive gradient norm", clip_norm);
   require(rprop_delta_min >= 0 && rprop_delta_max > rprop_delta_min, "rprop_delta_min",
           "0 <= min < max", rprop_delta_min);
 }
@@ -159,10 +161,27 @@ void Optimizer<S>::update_tensor(S* p, const S* g, TensorState& s, Eigen::Index 
 template <typename S>
 void Optimizer<S>::step() {
   ++t_;  // once per step, not per tensor
+  if (options_.clip_norm > 0) clip_gradients();
   std::size_t k = 0;
   for (DenseLayer<S>& layer : network_->layers()) {
     update_tensor(layer.W.data(), layer.dW.data(), state_[k++], layer.W.size(), true);
     update_tensor(layer.b.data(), layer.db.data(), state_[k++], layer.b.size(), false);
+  }
+}
+
+template <typename S>
+void Optimizer<S>::clip_gradients() {
+  // torch.nn.utils.clip_grad_norm_: the L2 norm over every gradient of the network, and one
+  // factor max_norm / (norm + 1e-6) on all of them when it is below 1.
+  double squares = 0;
+  for (const DenseLayer<S>& layer : network_->layers())
+    squares +=
+        static_cast<double>(layer.dW.squaredNorm()) + static_cast<double>(layer.db.squaredNorm());
+  const double factor = options_.clip_norm / (std::sqrt(squares) + 1e-6);
+  if (!(factor < 1)) return;
+  for (DenseLayer<S>& layer : network_->layers()) {
+    layer.dW *= static_cast<S>(factor);
+    layer.db *= static_cast<S>(factor);
   }
 }
 

@@ -54,6 +54,13 @@ expect 2 "give a data set with --dataset (xor, circle, moons, spirals, blobs, fa
 expect 2 "--print-every: expected 0 (off) or a positive number of epochs, found -1" -- \
   "$BP" train --dataset xor --print-every -1 --epochs 2
 
+# Gradient clipping (its numbers: the PyTorch trajectories of tests/golden): accepted, recorded in
+# the model, validated.
+expect 0 "clip_norm=0.5" -- bash -c "'$BP' train --dataset moons --epochs 20 --clip-norm 0.5 \
+  --save '$tmp/clip.json' --quiet && '$BP' info --model '$tmp/clip.json'"
+expect 2 "--clip-norm: expected 0 (off) or a positive gradient norm, found -1" -- \
+  "$BP" train --dataset moons --epochs 2 --clip-norm -1
+
 # After early stopping the summary shows the kept epoch's figures, not the last epoch's.
 out=$("$BP" train --dataset moons --epochs 400 --lr 0.2 --validation-fraction 0.3 --patience 5 \
   --history "$tmp/h.csv" 2>&1)

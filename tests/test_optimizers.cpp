@@ -43,6 +43,7 @@ OptimizerOptions options_of(const nlohmann::json& c) {
   o.rprop_delta_max = s["rprop_delta_max"].get<double>();
   o.rprop_increase = s["rprop_increase"].get<double>();
   o.rprop_decrease = s["rprop_decrease"].get<double>();
+  o.clip_norm = s["clip_norm"].get<double>();
   if (o.kind == OptimizerKind::rprop) o.lr = s["rprop_delta0"].get<double>();
   return o;
 }
@@ -122,7 +123,7 @@ TEST_P(OptimizerTrajectory, TrainLoopFollowsTheSameTrajectory) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, OptimizerTrajectory, ::testing::Range(0, 11),
+INSTANTIATE_TEST_SUITE_P(Golden, OptimizerTrajectory, ::testing::Range(0, 14),
                          [](const auto& info) {
                            return test::load_golden(
                                       "optimizer_trajectories.json")["cases"][info.param]["name"]

@@ -203,6 +203,10 @@ Command add_train_command(CLI::App& app) {
   deprecated_alias(cmd, "--epsilon", "--adam-epsilon", f->adam_epsilon);
   cmd->add_option("--weight-decay", f->weight_decay, "L2 weight decay on weights (not biases)")
       ->capture_default_str();
+  cmd->add_option("--clip-norm", f->clip_norm,
+                  "Clip the gradients' global L2 norm to this before every step, as PyTorch's "
+                  "clip_grad_norm_ (0: off)")
+      ->capture_default_str();
   cmd->add_option("--batch-size", f->batch_size, "Mini-batch size")
       ->default_str("full batch (fashion-mnist: 128)");
   cmd->add_flag("--no-shuffle", f->no_shuffle, "Take mini-batches in file order");

@@ -26,6 +26,7 @@ const std::vector<std::pair<std::string, std::string>>& table() {
       {"TrainOptions.epochs", "--epochs"},
       {"TrainOptions.seed", "--seed"},
       {"OptimizerOptions.weight_decay", "--weight-decay"},
+      {"OptimizerOptions.clip_norm", "--clip-norm"},
       {"OptimizerOptions.momentum", "--momentum"},
       {"OptimizerOptions.epsilon", "--adam-epsilon"},
       {"OptimizerOptions.beta1", "--beta1"},

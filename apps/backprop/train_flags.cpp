@@ -92,6 +92,7 @@ FitOptions fit_options(const TrainFlags& f) {
   opt.nesterov = f.nesterov;
   opt.beta1 = f.beta1, opt.beta2 = f.beta2, opt.epsilon = f.adam_epsilon;
   opt.weight_decay = f.weight_decay;
+  opt.clip_norm = f.clip_norm;
   if (opt.kind == OptimizerKind::momentum && opt.momentum == 0) opt.kind = OptimizerKind::sgd;
   if (!f.precision.empty()) o.precision = precision_from_string(f.precision);
   o.threads = f.threads;

@@ -5,6 +5,7 @@
 //   momentum  v ← μ·v + g (v starts at 0);  p ← p − lr·v          nesterov: p ← p − lr·(g + μ·v)
 //   adam      m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  t ← t + 1 (once per step)
 //             p ← p − lr·m̂ / (√v̂ + ε)  with m̂ = m/(1−β1^t), v̂ = v/(1−β2^t)
+//   clipping  (optional, before any rule) g ← g · min(1, c / (‖g‖ + 1e-6)), ‖g‖ over all tensors
 //   rprop     iRPROP−: per element, s = sign(g·g_prev); s > 0: Δ ← min(1.2·Δ, Δmax);
 //             s < 0: Δ ← max(0.5·Δ, Δmin) and g ← 0;  p ← p − sign(g)·Δ;  g_prev ← g
 // These are PyTorch's SGD (dampening 0), Adam and Rprop, step for step. The optimizer holds
@@ -33,6 +34,11 @@ struct OptimizerOptions {
   double weight_decay = 0.0;  // L2 on weights (not biases); not with rprop
   double rprop_increase = 1.2, rprop_decrease = 0.5;
   double rprop_delta_min = 1e-6, rprop_delta_max = 50.0;
+  // Gradient clipping before every step (0: off), as torch.nn.utils.clip_grad_norm_: with
+  // ‖g‖ the L2 norm over every dW and db of the network, all are scaled by
+  // clip_norm / (‖g‖ + 1e-6) when that is below 1; weight decay is added after, as torch's
+  // optimizers do.
+  double clip_norm = 0.0;
 
   // Plain gradient descent at `lr`, the lesson's update W ← W − lr·dW, b ← b − lr·db:
   //   Optimizer<double>(net, OptimizerOptions::gd(0.5)).step();
@@ -69,6 +75,8 @@ class Optimizer {
   // The update rule on n values of one tensor: parameters p, gradients g, state first/second.
   void update(S* p, const S* g, S* first, S* second, Eigen::Index n, bool is_weight);
   void update_tensor(S* p, const S* g, TensorState& s, Eigen::Index n, bool is_weight);
+  // Scales every gradient of the network to the global norm options_.clip_norm when larger.
+  void clip_gradients();
 
   Network<S>* network_;
   OptimizerOptions options_;

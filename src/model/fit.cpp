@@ -232,6 +232,7 @@ std::string fingerprint(const FitOptions& o, const Network<double>& net) {
       to_string(o.precision), o.training.patience);
   // Only when set, so that checkpoints made before the option existed still resume.
   if (o.training.tolerance != 0) print += fmt::format(" tolerance={}", o.training.tolerance);
+  if (opt.clip_norm != 0) print += fmt::format(" clip_norm={}", opt.clip_norm);
   return print;
 }
 
@@ -261,6 +262,7 @@ std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o
     set("epsilon", fmt::format("{}", opt.epsilon));
   }
   if (opt.weight_decay > 0) set("weight_decay", fmt::format("{}", opt.weight_decay));
+  if (opt.clip_norm > 0) set("clip_norm", fmt::format("{}", opt.clip_norm));
   set("epochs", std::to_string(o.training.epochs));
   set("epochs_run", std::to_string(r.history().size()));
   if (o.training.patience > 0) {

@@ -5,7 +5,8 @@ Generates, next to this script:
 
   optimizer_trajectories.json
       One entry per optimizer case (sgd, momentum / nesterov, adam, rprop,
-      with and without L2 weight decay, full batch and mini-batches) on a
+      with and without L2 weight decay and gradient clipping, full batch and
+      mini-batches) on a
       3-5-2 network with 10 samples. Each entry holds the optimizer settings,
       the batch size, the initial model (in the library's "backprop-model"
       format), the data (samples are columns: x is inputs x N, y is
@@ -73,6 +74,7 @@ DEFAULT_SETTINGS = {
     "rprop_delta_max": 50.0,
     "rprop_increase": 1.2,
     "rprop_decrease": 0.5,
+    "clip_norm": 0.0,  # 0: no clipping; else torch.nn.utils.clip_grad_norm_(params, clip_norm)
 }
 
 CASES = [
@@ -112,6 +114,18 @@ CASES = [
     dict(name="sgd_full_leakyrelu_linear_mse_wd", optimizer="sgd", batch=0,
          hidden="leaky_relu", output="linear", loss="mse", targets="uniform",
          settings=dict(lr=0.1, weight_decay=0.1)),
+    # Gradient clipping (appended: the cases above keep their seeds and data).
+    dict(name="sgd_full_tanh_sigmoid_mse_clip", optimizer="sgd", batch=0,
+         hidden="tanh", output="sigmoid", loss="mse", targets="uniform",
+         settings=dict(lr=0.5, clip_norm=0.05)),
+    dict(name="momentum_batch3_tanh_linear_mse_wd_clip", optimizer="momentum",
+         batch=3, hidden="tanh", output="linear", loss="mse",
+         targets="uniform",
+         settings=dict(lr=0.05, momentum=0.8, weight_decay=0.01, clip_norm=0.2)),
+    dict(name="adam_batch4_relu_softmax_ce_clip", optimizer="adam", batch=4,
+         hidden="relu", output="softmax", loss="cross_entropy",
+         targets="onehot",
+         settings=dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, clip_norm=0.1)),
 ]
 
 
@@ -314,14 +328,25 @@ def run_numpy(case, settings, Ws0, bs0, x, y):
     opt = NpOptimizer(case["optimizer"], settings, params,
                       [True, False, True, False])
     out = []
+    clipped = 0
     ranges = batch_ranges(case["batch"], N_SAMPLES)
     for _ in range(N_STEPS):
         s0, s1 = next(ranges)
         L, dWs, dbs = np_loss_and_grads(Ws, bs, acts, case["loss"],
                                         x[:, s0:s1], y[:, s0:s1])
-        opt.step(params, [dWs[0], dbs[0], dWs[1], dbs[1]])
+        grads = [dWs[0], dbs[0], dWs[1], dbs[1]]
+        if settings["clip_norm"] > 0:
+            # the global L2 norm of every gradient, and one factor on all when below 1
+            norm = np.sqrt(sum(float(np.sum(g * g)) for g in grads))
+            factor = settings["clip_norm"] / (norm + 1e-6)
+            if factor < 1.0:
+                grads = [g * factor for g in grads]
+                clipped += 1
+        opt.step(params, grads)
         out.append((float(L), [(W.copy(), b.copy()) for W, b in zip(Ws, bs)]))
     flips = sum(st.get("flips", 0) for st in opt.state)
+    # a clipping case must clip at some steps (and may leave others), or it tests nothing
+    assert settings["clip_norm"] == 0 or 0 < clipped, case["name"] + " never clips"
     return out, flips
 
 
@@ -396,6 +421,8 @@ def run_torch(case, settings, Ws0, bs0, x, y):
         L = t_loss(case["loss"], z, a, yt[:, s0:s1])
         opt.zero_grad()
         L.backward()
+        if s["clip_norm"] > 0:
+            torch.nn.utils.clip_grad_norm_(Ws + bs, s["clip_norm"])
         opt.step()
         out.append((L.item(),
                     [(W.detach().numpy().copy(), b.detach().numpy().copy())
