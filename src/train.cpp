@@ -212,6 +212,11 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   if (x.cols() != y.cols())
     throw Error("the inputs have " + std::to_string(x.cols()) + " samples, the targets " +
                 std::to_string(y.cols()));
+  if (options.keep_best && x_val == nullptr)
+    throw option_error(
+        "TrainOptions.keep_best",
+        "keeping the best epoch needs validation data (FitOptions.validation_fraction "
+        "or FitOptions.validation_data)");
   if ((x_val == nullptr) != (y_val == nullptr))
     throw Error("validation needs both inputs and targets");
 
@@ -347,7 +352,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     }
     result.history.push_back(record);
 
-    if (options.patience > 0) {
+    if (options.patience > 0 || options.keep_best) {
       const double watched = x_val != nullptr ? record.val_loss : record.loss;
       const bool improved = watched < best - options.tolerance;
       if (watched < best) {
@@ -357,7 +362,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       }
       if (improved)
         since_best = 0;
-      else if (++since_best >= options.patience)
+      else if (++since_best >= options.patience && options.patience > 0)
         result.stopped_early = true;
     }
     if (on_epoch && !on_epoch(result.history.back())) result.interrupted = true;
@@ -368,7 +373,8 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       options.on_checkpoint(snapshot_state(epoch + 1));
     if (result.stopped_early || result.interrupted) break;
   }
-  if (options.patience > 0 && result.best_epoch >= 0 && !result.interrupted) {
+  if ((options.patience > 0 || options.keep_best) && result.best_epoch >= 0 &&
+      !result.interrupted) {
     for (std::size_t l = 0; l < network.depth(); ++l) {
       network.layer(l).W = best_network.layer(l).W;
       network.layer(l).b = best_network.layer(l).b;

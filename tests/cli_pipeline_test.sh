@@ -61,6 +61,14 @@ expect 0 "clip_norm=0.5" -- bash -c "'$BP' train --dataset moons --epochs 20 --c
 expect 2 "--clip-norm: expected 0 (off) or a positive gradient norm, found -1" -- \
   "$BP" train --dataset moons --epochs 2 --clip-norm -1
 
+# --keep-best: every epoch runs, the lowest validation loss is kept; validation data required.
+expect 0 "Trained 300 epochs in" -- "$BP" train --dataset moons --epochs 300 --lr 0.2 \
+  --validation-fraction 0.3 --keep-best
+expect 0 "(kept the best epoch," -- "$BP" train --dataset moons --epochs 300 --lr 0.2 \
+  --validation-fraction 0.3 --keep-best
+expect 2 "--keep-best: keeping the best epoch needs validation data (--validation-fraction or --validation-data)" -- \
+  "$BP" train --dataset moons --epochs 5 --keep-best
+
 # After early stopping the summary shows the kept epoch's figures, not the last epoch's.
 out=$("$BP" train --dataset moons --epochs 400 --lr 0.2 --validation-fraction 0.3 --patience 5 \
   --history "$tmp/h.csv" 2>&1)

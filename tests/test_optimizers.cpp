@@ -288,6 +288,35 @@ TEST(Train, EarlyStoppingKeepsTheBestModel) {
   EXPECT_DOUBLE_EQ(net.loss_value(yv), result.history[result.best_epoch].val_loss);
 }
 
+// keep_best: every epoch runs, and the model kept is the earliest with the lowest validation loss.
+TEST(Train, KeepBestRunsEveryEpochAndKeepsTheLowestValidationLoss) {
+  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
+  Matrix<double> x(1, 4), y(1, 4), xv(1, 2), yv(1, 2);
+  x << 0, 1, 2, 3;
+  y << 0, 1, 2, 3;
+  xv << 1, 1;
+  yv << 0.5, 0.5;  // on its way from w = 0 to w = 1, the fit of y passes this optimum
+  TrainOptions o;
+  o.epochs = 60;
+  o.keep_best = true;
+  o.optimizer = {OptimizerKind::sgd, 0.01};
+  const TrainResult result = train(net, x, y, o, &xv, &yv);
+  ASSERT_EQ(result.history.size(), 60u);  // no early stop
+  EXPECT_FALSE(result.stopped_early);
+  std::size_t lowest = 0;
+  for (std::size_t e = 1; e < result.history.size(); ++e)
+    if (result.history[e].val_loss < result.history[lowest].val_loss) lowest = e;
+  ASSERT_GT(lowest, 0u);
+  ASSERT_LT(lowest, 59u);  // an interior optimum, so keeping it is not keeping the last
+  EXPECT_EQ(result.best_epoch, static_cast<int>(lowest));
+  net.forward(xv);
+  EXPECT_DOUBLE_EQ(net.loss_value(yv), result.history[lowest].val_loss);
+  // Without validation data there is nothing to keep by: an error naming the field.
+  Network<double> other(1, {{1, {Activation::linear}}}, Loss::mse);
+  EXPECT_NE(test::error_of([&] { train(other, x, y, o); }).find("TrainOptions.keep_best"),
+            std::string::npos);
+}
+
 // TrainOptions.tolerance (scikit-learn's tol): epochs that lower the loss by no more than it do
 // not reset the patience count, but the lowest-loss model is still the one kept.
 TEST(Train, ToleranceCountsOnlyImprovementsLargerThanIt) {

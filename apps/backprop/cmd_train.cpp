@@ -214,6 +214,9 @@ Command add_train_command(CLI::App& app) {
          "--patience", f->patience,
          "Stop after this many epochs without a better validation loss; keep the best (0: off)")
       ->capture_default_str();
+  cmd->add_flag("--keep-best", f->keep_best,
+                "Keep the epoch with the lowest validation loss; train every epoch all the same "
+                "(needs --validation-fraction or --validation-data)");
   return {cmd, [f] { return run_train(*f); }};
 }
 

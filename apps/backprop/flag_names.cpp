@@ -22,6 +22,7 @@ const std::vector<std::pair<std::string, std::string>>& table() {
       {"FitOptions.data", "--dataset or --data"},
       {"TrainOptions.checkpoint_every", "--checkpoint-every"},
       {"TrainOptions.batch_size", "--batch-size"},
+      {"TrainOptions.keep_best", "--keep-best"},
       {"TrainOptions.patience", "--patience"},
       {"TrainOptions.epochs", "--epochs"},
       {"TrainOptions.seed", "--seed"},

@@ -82,6 +82,7 @@ FitOptions fit_options(const TrainFlags& f) {
   t.shuffle = !f.no_shuffle;
   t.seed = f.seed;
   t.patience = f.patience;
+  t.keep_best = f.keep_best;
   t.checkpoint_every = f.checkpoint_every;
   OptimizerOptions& opt = t.optimizer;
   const OptimizerKind kind = optimizer_from_string(f.optimizer);

@@ -41,6 +41,9 @@ struct TrainOptions {
   // With patience: an epoch counts as better only when it lowers the watched loss by more than
   // this (scikit-learn's tol); the best model is still the one with the lowest loss.
   double tolerance = 0;
+  // Keep the epoch with the lowest validation loss (the earliest on a tie) while training runs
+  // every epoch (patience, if set, still stops early). Needs validation data.
+  bool keep_best = false;
   OptimizerOptions optimizer{OptimizerKind::adam, 0.01};
 
   // Checkpoints and interruption. With `resume`, training continues that state (its weights,

@@ -61,6 +61,10 @@ void FitOptions::validate() const {
   if (threads < 0)
     throw option_error("FitOptions.threads", "expected a positive number (or 0: choose), found " +
                                                  std::to_string(threads));
+  if (training.keep_best && validation_fraction == 0 && !validation_data.given())
+    throw option_error("TrainOptions.keep_best",
+                       "keeping the best epoch needs validation data "
+                       "(FitOptions.validation_fraction or FitOptions.validation_data)");
   if (training.checkpoint_every > 0 && checkpoint_path.empty() && !training.on_checkpoint)
     throw option_error("TrainOptions.checkpoint_every", "also give FitOptions.checkpoint_path");
   if (training.resume != nullptr && !resume_path.empty())
@@ -233,6 +237,7 @@ std::string fingerprint(const FitOptions& o, const Network<double>& net) {
   // Only when set, so that checkpoints made before the option existed still resume.
   if (o.training.tolerance != 0) print += fmt::format(" tolerance={}", o.training.tolerance);
   if (opt.clip_norm != 0) print += fmt::format(" clip_norm={}", opt.clip_norm);
+  if (o.training.keep_best) print += " keep_best=true";
   return print;
 }
 
@@ -268,8 +273,10 @@ std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o
   if (o.training.patience > 0) {
     set("patience", std::to_string(o.training.patience));
     if (o.training.tolerance > 0) set("tolerance", fmt::format("{}", o.training.tolerance));
-    set("best_epoch", std::to_string(r.training.best_epoch));
   }
+  if (o.training.keep_best) set("keep_best", "true");
+  if (o.training.patience > 0 || o.training.keep_best)
+    set("best_epoch", std::to_string(r.training.best_epoch));
   set("batch_size", std::to_string(o.training.batch_size));
   set("shuffle", o.training.shuffle ? "true" : "false");
   set("seed", std::to_string(o.training.seed));
