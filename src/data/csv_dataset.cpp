@@ -123,8 +123,8 @@ struct ColumnSelection {
 // own loading did. `where(row)` names a cell in messages.
 template <typename Where>
 std::vector<int> labels_in_classes(const std::vector<std::string>& cells,
-                                   const std::vector<std::string>& classes,
-                                   const std::string& path, const Where& where) {
+                                   const std::vector<std::string>& classes, const std::string& path,
+                                   const Where& where) {
   std::unordered_map<std::string, int> by_text;
   std::map<long long, int> by_value;
   for (std::size_t k = 0; k < classes.size(); ++k) {
