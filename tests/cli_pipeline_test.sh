@@ -46,7 +46,7 @@ expect 2 "--n/--noise: only the generated data sets" -- "$BP" train --data "$tmp
 expect 2 "--n/--noise: only the generated data sets" -- "$BP" train --dataset fashion-mnist --noise 0.2
 expect 2 "--target/--targets/--features: they name columns of --data" -- "$BP" train --dataset moons --target label
 expect 2 "--data-dir: only --dataset fashion-mnist" -- "$BP" train --dataset moons --data-dir /tmp
-expect 2 "--test-data: must be the same kind of source as the training data" -- \
+expect 2 "--test-data: a held-out CSV file goes with --data FILE.csv" -- \
   "$BP" train --dataset moons --test-data "$tmp/circle.csv"
 expect 2 "give a data set with --dataset (xor, circle, moons, spirals, blobs, fashion-mnist)" -- \
   "$BP" train --dataset moons --data "$tmp/circle.csv"

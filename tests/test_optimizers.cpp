@@ -269,13 +269,22 @@ TEST(Train, ShuffleIsNumpysLegacyShuffle) {
   EXPECT_EQ(shuffled_indices(10, r), expected);
 }
 
+// A 1-1 linear net (zero weights) learning y = x on 0..3, with a validation set of two samples.
+struct LineFit {
+  Network<double> net{1, {{1, {Activation::linear}}}, Loss::mse};
+  Matrix<double> x{1, 4}, y{1, 4}, xv{1, 2}, yv{1, 2};
+  LineFit(double xv0, double xv1, double yv0, double yv1) {
+    x << 0, 1, 2, 3;
+    y << 0, 1, 2, 3;
+    xv << xv0, xv1;
+    yv << yv0, yv1;
+  }
+};
+
 TEST(Train, EarlyStoppingKeepsTheBestModel) {
-  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
-  Matrix<double> x(1, 4), y(1, 4), xv(1, 2), yv(1, 2);
-  x << 0, 1, 2, 3;
-  y << 0, 1, 2, 3;
-  xv << 0, 1;
-  yv << 5, 5;  // the better the fit to y, the worse the validation loss
+  LineFit f(0, 1, 5, 5);  // the better the fit to y, the worse the validation loss
+  Network<double>& net = f.net;
+  const Matrix<double>&x = f.x, &y = f.y, &xv = f.xv, &yv = f.yv;
   TrainOptions o;
   o.epochs = 100;
   o.patience = 3;
@@ -290,12 +299,9 @@ TEST(Train, EarlyStoppingKeepsTheBestModel) {
 
 // keep_best: every epoch runs, and the model kept is the earliest with the lowest validation loss.
 TEST(Train, KeepBestRunsEveryEpochAndKeepsTheLowestValidationLoss) {
-  Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
-  Matrix<double> x(1, 4), y(1, 4), xv(1, 2), yv(1, 2);
-  x << 0, 1, 2, 3;
-  y << 0, 1, 2, 3;
-  xv << 1, 1;
-  yv << 0.5, 0.5;  // on its way from w = 0 to w = 1, the fit of y passes this optimum
+  LineFit f(1, 1, 0.5, 0.5);  // on its way from w = 0 to w = 1, the fit of y passes this optimum
+  Network<double>& net = f.net;
+  const Matrix<double>&x = f.x, &y = f.y, &xv = f.xv, &yv = f.yv;
   TrainOptions o;
   o.epochs = 60;
   o.keep_best = true;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "backprop/data/csv.h"
 #include "backprop/data/dataset.h"
@@ -60,21 +61,27 @@ Matrix<double> samples_from_flags(const std::vector<std::string>& texts, const s
   return m;
 }
 
+std::optional<int> parse_size(const std::string& text) {
+  std::size_t used = 0;
+  long value = 0;
+  try {
+    value = std::stol(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (text.empty() || used != text.size() || value <= 0 || value > 1000000) return std::nullopt;
+  return static_cast<int>(value);
+}
+
 std::vector<int> parse_hidden(const std::string& text, const std::string& flag) {
   std::vector<int> sizes;
   if (text.empty() || text == "none" || text == "0") return sizes;
   for (const std::string& part : split(text, ',')) {
-    std::size_t used = 0;
-    long value = 0;
-    try {
-      value = std::stol(part, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (part.empty() || used != part.size() || value <= 0 || value > 1000000)
+    const std::optional<int> size = parse_size(part);
+    if (!size)
       throw usage_error(flag + ": expected hidden layer sizes like 4 or 16,8 (positive, " +
                         "comma-separated; 'none' for no hidden layer), found '" + text + "'");
-    sizes.push_back(static_cast<int>(value));
+    sizes.push_back(*size);
   }
   return sizes;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -22,6 +23,8 @@ std::vector<std::string> split(const std::string& text, char separator);
 std::vector<double> parse_numbers(const std::string& text, const std::string& flag);
 // Several samples given as repeated flags (--x 1,0 --x 0,1): one column each.
 Matrix<double> samples_from_flags(const std::vector<std::string>& texts, const std::string& flag);
+// One layer size: a whole number in 1..1000000, nothing else in the text; nullopt otherwise.
+std::optional<int> parse_size(const std::string& text);
 // "4" -> {4}; "16,8" -> {16, 8}; "" or "none" -> {} (no hidden layer).
 std::vector<int> parse_hidden(const std::string& text, const std::string& flag = "--hidden");
 // A non-empty list of names separated by commas; a usage Error for an empty name.

@@ -20,19 +20,12 @@ namespace bp = backprop;
 std::vector<int> parse_layer_sizes(const std::string& text) {
   std::vector<int> sizes;
   for (const std::string& part : split(text, '-')) {
-    std::size_t used = 0;
-    int value = 0;
-    try {
-      value = std::stoi(part, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (part.empty() || used != part.size() || value <= 0 || value > 1000000)
+    const std::optional<int> size = parse_size(part);
+    if (!size)
       throw bp::usage_error(
-          "--layers: expected positive layer sizes joined by '-', like 2-3-2, "
-          "found '" +
-          text + "'");
-    sizes.push_back(value);
+          "--layers: expected positive layer sizes joined by '-', like 2-3-2, found '" + text +
+          "'");
+    sizes.push_back(*size);
   }
   if (sizes.size() < 2)
     throw bp::usage_error("--layers: expected at least inputs and outputs, like 2-1, found '" +

@@ -44,10 +44,14 @@ DataSource data_source(const TrainFlags& f) {
   return s;
 }
 
-// A held-out CSV file with the training file's columns.
-DataSource held_out(const std::string& path, const DataSource& data) {
+// A held-out CSV file with the training file's columns (`flag` names it when there is no file).
+DataSource held_out(const std::string& path, const DataSource& data, const std::string& flag) {
   if (path.empty()) return {};
-  DataSource s = data.kind == DataSource::Kind::csv ? data : DataSource::csv_classes("", "");
+  if (data.kind != DataSource::Kind::csv)
+    throw usage_error(flag +
+                      ": a held-out CSV file goes with --data FILE.csv; with a built-in "
+                      "data set, hold out a fraction instead");
+  DataSource s = data;
   s.path = path;
   return s;
 }
@@ -56,8 +60,8 @@ DataSource held_out(const std::string& path, const DataSource& data) {
 
 FitOptions fit_options(const TrainFlags& f) {
   FitOptions o = default_fit_options(data_source(f));
-  o.test_data = held_out(f.test_file, o.data);
-  o.validation_data = held_out(f.validation_file, o.data);
+  o.test_data = held_out(f.test_file, o.data, "--test-data");
+  o.validation_data = held_out(f.validation_file, o.data, "--validation-data");
   o.test_fraction = f.test_fraction;
   o.validation_fraction = f.validation_fraction;
   o.standardize = f.standardize;

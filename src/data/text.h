@@ -1,4 +1,4 @@
-// text.h — small text helpers shared by the data files (private to the library).
+// text.h — small text helpers shared by the library's sources (private to the library).
 #pragma once
 
 #include <charconv>

@@ -6,24 +6,17 @@
 #include "backprop/data/csv_dataset.h"
 #include "backprop/data/scaling.h"
 #include "backprop/error.h"
+#include "data/text.h"
 
 namespace backprop {
-namespace {
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
-  return out;
-}
-
-}  // namespace
+using text::join;
 
 Matrix<double> Model::prepare(Matrix<double> x) const {
   if (x.rows() != network.inputs())
     throw Error("the data has " + std::to_string(x.rows()) +
                 " input values per sample, the model " + "expects " +
                 std::to_string(network.inputs()) +
-                (info.feature_names.empty() ? "" : " (" + joined(info.feature_names) + ")"));
+                (info.feature_names.empty() ? "" : " (" + join(info.feature_names) + ")"));
   if (is_standardized()) Standardizer{info.input_mean, info.input_scale}.apply(x);
   return x;
 }
@@ -90,7 +83,7 @@ Matrix<double> read_model_inputs(const Model& model, const std::string& path) {
   } catch (const Error& e) {
     if (model.info.feature_names.empty()) throw;
     throw Error(std::string(e.what()) +
-                " (the model's inputs are: " + joined(model.info.feature_names) + ")");
+                " (the model's inputs are: " + join(model.info.feature_names) + ")");
   }
 }
 
