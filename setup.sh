@@ -27,6 +27,10 @@ packages=(
   python3-numpy python3-sklearn      # ... its arrays and estimators
   python3-pytest python3-matplotlib  # ... its tests (the lesson's plots)
   python3-pandas                     # ... scikit-learn's estimator checks with DataFrames
+  libcpp-httplib-dev                 # backprop serve: the playground's HTTP server
+  chromium                           # ... its browser tests (headless, driven by playwright-core)
+  libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX export and import (the ONNX project's library)
+  python3-onnx python3-torch         # ... its checks: onnx.checker and PyTorch's torch.onnx.export
 )
 if [[ "${BENCH:-0}" == 1 ]]; then
   # NumPy and PyTorch as Debian ships them, FANN 2.2, and OpenBLAS's threaded build (without it
@@ -43,6 +47,23 @@ if ((${#missing[@]})); then
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" > /dev/null
+fi
+
+# npm packages (package.json, versions pinned by package-lock.json) into node_modules/: uPlot, which
+# the playground's binary embeds; playwright-core and onnxruntime-node for the tests.
+# ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's install script would try to download CUDA
+# libraries; the CPU runtime ships inside the package.
+# Node.js 20 and npm come with the machine (NodeSource's nodejs, which includes npm; Debian's npm
+# package would conflict with it); Debian's nodejs + npm where neither is there.
+if ! command -v npm > /dev/null; then
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm > /dev/null
+fi
+if [[ ! -f node_modules/.package-lock.json ]] || ! cmp -s package-lock.json node_modules/.backprop-lock; then
+  echo "setup: installing the npm packages (package-lock.json)"
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error > /dev/null
+  cp package-lock.json node_modules/.backprop-lock
 fi
 
 read -ra cmake_args <<< "${CMAKE_ARGS:-}"
