@@ -55,8 +55,12 @@ void OptimizerOptions::validate() const {
           rprop_decrease);
   require(std::isfinite(clip_norm) && clip_norm >= 0, "clip_norm",
           "0 (off) or a positive gradient norm", clip_norm);
-  require(rprop_delta_min >= 0 && rprop_delta_max > rprop_delta_min, "rprop_delta_min",
-          "0 <= min < max", rprop_delta_min);
+  require(std::isfinite(rprop_increase), "rprop_increase", "a finite factor above 1",
+          rprop_increase);
+  require(std::isfinite(rprop_delta_min) && rprop_delta_min > 0, "rprop_delta_min",
+          "a positive step size", rprop_delta_min);
+  require(std::isfinite(rprop_delta_max) && rprop_delta_max >= rprop_delta_min, "rprop_delta_max",
+          "a finite step size >= OptimizerOptions.rprop_delta_min", rprop_delta_max);
 }
 
 template <typename S>

@@ -197,6 +197,15 @@ void TrainOptions::validate() const {
   if (!(tolerance >= 0) || !std::isfinite(tolerance))
     throw option_error("TrainOptions.tolerance",
                        "expected a finite number >= 0, found " + std::to_string(tolerance));
+  if (!(stop_loss >= 0) || !std::isfinite(stop_loss))
+    throw option_error("TrainOptions.stop_loss",
+                       "expected 0 (off) or a positive loss, found " + std::to_string(stop_loss));
+  lr_schedule.validate();
+  if (lr_schedule.kind != ScheduleKind::constant && optimizer.kind == OptimizerKind::rprop)
+    throw option_error("TrainOptions.lr_schedule",
+                       "rprop takes its initial step sizes from OptimizerOptions.lr once and "
+                       "adapts them itself; a " +
+                           to_string(lr_schedule.kind) + " schedule does not apply to it");
   if (checkpoint_every < 0)
     throw option_error("TrainOptions.checkpoint_every",
                        "expected 0 (never) or a positive number of epochs, found " +
@@ -224,6 +233,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   FlushDenormals flush;
   Optimizer<S> optimizer(network, options.optimizer);
   Random random(options.seed);
+  LrScheduler scheduler(options.lr_schedule, options.optimizer.lr, options.epochs);
   TrainResult result;
   result.history.reserve(static_cast<std::size_t>(options.epochs));
   double best = std::numeric_limits<double>::infinity();
@@ -250,6 +260,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     since_best = r->since_best;
     if (r->best_epoch >= 0) best_network = r->best_network.cast<S>();
     first_epoch = r->epochs_done;
+    if (r->scheduler) scheduler.restore(*r->scheduler);
   }
   auto snapshot_state = [&](int epochs_done) {
     TrainState state;
@@ -266,6 +277,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     state.best_epoch = result.best_epoch;
     state.since_best = since_best;
     if (result.best_epoch >= 0) state.best_network = best_network.template cast<double>();
+    state.scheduler = scheduler.state();
     return state;
   };
 
@@ -291,6 +303,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       for (std::size_t i = 0; i < n; ++i) order[i] = i;
       shuffle(order, random);
     }
+    optimizer.set_lr(scheduler.lr());  // the epoch's rate: after `epoch` steps of the schedule
     double loss_sum = 0, right = 0;
     for (std::size_t begin = 0; begin < n; begin += batch) {
       const std::size_t end = std::min(begin + batch, n);
@@ -312,6 +325,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     EpochRecord record;
     record.epoch = epoch;
     record.loss = loss_sum / static_cast<double>(n);
+    record.lr = scheduler.lr();
     // A loss kDivergenceGrowth times the first epoch's is divergence too, though still finite
     // (gradient descent with a far too large rate climbs through 1e100 before it overflows).
     const double first_loss = result.history.empty() ? record.loss : result.history[0].loss;
@@ -351,6 +365,8 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       if (classify) record.val_accuracy = accuracy(a, *y_val);
     }
     result.history.push_back(record);
+    scheduler.step(x_val != nullptr ? record.val_loss : record.loss);
+    if (options.stop_loss > 0 && record.loss < options.stop_loss) result.reached_stop_loss = true;
 
     if (options.patience > 0 || options.keep_best) {
       const double watched = x_val != nullptr ? record.val_loss : record.loss;
@@ -371,7 +387,7 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
         options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0;
     if (options.on_checkpoint && (checkpoint_due || result.interrupted))
       options.on_checkpoint(snapshot_state(epoch + 1));
-    if (result.stopped_early || result.interrupted) break;
+    if (result.stopped_early || result.interrupted || result.reached_stop_loss) break;
   }
   if ((options.patience > 0 || options.keep_best) && result.best_epoch >= 0 &&
       !result.interrupted) {

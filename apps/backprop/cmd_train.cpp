@@ -217,6 +217,37 @@ Command add_train_command(CLI::App& app) {
   cmd->add_flag("--keep-best", f->keep_best,
                 "Keep the epoch with the lowest validation loss; train every epoch all the same "
                 "(needs --validation-fraction or --validation-data)");
+  cmd->add_option("--stop-loss", f->stop_loss,
+                  "Stop once an epoch's training loss is below this (FANN's desired error; 0: off)")
+      ->capture_default_str();
+  cmd->add_option("--lr-schedule", f->lr_schedule,
+                  "Learning rate per epoch, as PyTorch's schedulers: constant, step (StepLR), "
+                  "exponential (ExponentialLR), cosine (CosineAnnealingLR), plateau "
+                  "(ReduceLROnPlateau on the validation loss, else the training loss); not with "
+                  "rprop")
+      ->capture_default_str();
+  cmd->add_option("--lr-step-size", f->lr_step_size, "step: epochs between decays by --lr-gamma")
+      ->default_str("10");
+  cmd->add_option("--lr-gamma", f->lr_gamma, "step, exponential: the decay factor")
+      ->default_str("0.1");
+  cmd->add_option("--lr-t-max", f->lr_t_max,
+                  "cosine: epochs of the half period (past it the rate climbs back, as PyTorch's)")
+      ->default_str("--epochs");
+  cmd->add_option("--lr-min", f->lr_min, "cosine: eta_min; plateau: the lowest rate")
+      ->default_str("0");
+  cmd->add_option("--lr-patience", f->lr_patience,
+                  "plateau: epochs without a better loss (by 1e-4 relative) before a reduction")
+      ->default_str("10");
+  cmd->add_option("--lr-factor", f->lr_factor, "plateau: lr <- lr * factor")->default_str("0.1");
+  cmd->add_option("--rprop-increase", f->rprop_increase, "rprop: eta+, step growth (> 1)")
+      ->default_str("1.2");
+  cmd->add_option("--rprop-decrease", f->rprop_decrease, "rprop: eta-, step shrink (in (0, 1))")
+      ->default_str("0.5");
+  cmd->add_option("--rprop-delta-min", f->rprop_delta_min,
+                  "rprop: smallest step (> 0; the first step is --lr)")
+      ->default_str("1e-06");
+  cmd->add_option("--rprop-delta-max", f->rprop_delta_max, "rprop: largest step (>= min)")
+      ->default_str("50");
   return {cmd, [f] { return run_train(*f); }};
 }
 

@@ -9,6 +9,18 @@ namespace {
 // Longest field names first, so that a field that prefixes another is not replaced inside it.
 const std::vector<std::pair<std::string, std::string>>& table() {
   static const std::vector<std::pair<std::string, std::string>> fields = {
+      {"TrainOptions.lr_schedule.step_size", "--lr-step-size"},
+      {"TrainOptions.lr_schedule.patience", "--lr-patience"},
+      {"TrainOptions.lr_schedule.min_lr", "--lr-min"},
+      {"TrainOptions.lr_schedule.factor", "--lr-factor"},
+      {"TrainOptions.lr_schedule.gamma", "--lr-gamma"},
+      {"TrainOptions.lr_schedule.t_max", "--lr-t-max"},
+      {"TrainOptions.lr_schedule", "--lr-schedule"},
+      {"TrainOptions.stop_loss", "--stop-loss"},
+      {"OptimizerOptions.rprop_increase", "--rprop-increase"},
+      {"OptimizerOptions.rprop_decrease", "--rprop-decrease"},
+      {"OptimizerOptions.rprop_delta_min", "--rprop-delta-min"},
+      {"OptimizerOptions.rprop_delta_max", "--rprop-delta-max"},
       {"FitOptions.validation_fraction", "--validation-fraction"},
       {"FitOptions.validation_data", "--validation-data"},
       {"FitOptions.checkpoint_path", "--checkpoint"},

@@ -56,6 +56,59 @@ DataSource held_out(const std::string& path, const DataSource& data, const std::
   return s;
 }
 
+// --lr-schedule and its parameters, --stop-loss, and rprop's parameters: each parameter only
+// with the schedule (or optimizer) that takes it.
+void set_schedule_and_rprop(const TrainFlags& f, TrainOptions& t) {
+  LrSchedule& s = t.lr_schedule;
+  try {
+    s.kind = schedule_from_string(f.lr_schedule);
+  } catch (const Error& e) {
+    throw usage_error(std::string("--lr-schedule: ") + e.what());
+  }
+  using K = ScheduleKind;
+  const auto only = [&](bool given, const char* flag, std::initializer_list<K> kinds) {
+    if (!given) return;
+    for (K k : kinds)
+      if (s.kind == k) return;
+    std::vector<std::string> names;
+    for (K k : kinds) names.push_back(to_string(k));
+    throw usage_error(fmt::format("{}: only --lr-schedule {} takes it (found --lr-schedule {})",
+                                  flag, fmt::join(names, " or "), f.lr_schedule));
+  };
+  only(f.lr_step_size.has_value(), "--lr-step-size", {K::step});
+  only(f.lr_gamma.has_value(), "--lr-gamma", {K::step, K::exponential});
+  only(f.lr_t_max.has_value(), "--lr-t-max", {K::cosine});
+  only(f.lr_min.has_value(), "--lr-min", {K::cosine, K::plateau});
+  only(f.lr_patience.has_value(), "--lr-patience", {K::plateau});
+  only(f.lr_factor.has_value(), "--lr-factor", {K::plateau});
+  if (f.lr_step_size) s.step_size = *f.lr_step_size;
+  if (f.lr_gamma) s.gamma = *f.lr_gamma;
+  if (f.lr_t_max) {
+    if (*f.lr_t_max <= 0)
+      throw usage_error(fmt::format(
+          "--lr-t-max: expected a positive number of epochs, found {} (leave the flag out for "
+          "--epochs)",
+          *f.lr_t_max));
+    s.t_max = *f.lr_t_max;
+  }
+  if (f.lr_min) s.min_lr = *f.lr_min;
+  if (f.lr_patience) s.patience = *f.lr_patience;
+  if (f.lr_factor) s.factor = *f.lr_factor;
+  t.stop_loss = f.stop_loss;
+  OptimizerOptions& opt = t.optimizer;
+  for (const auto& [value, flag] : {std::pair{&f.rprop_increase, "--rprop-increase"},
+                                    {&f.rprop_decrease, "--rprop-decrease"},
+                                    {&f.rprop_delta_min, "--rprop-delta-min"},
+                                    {&f.rprop_delta_max, "--rprop-delta-max"}})
+    if (value->has_value() && opt.kind != OptimizerKind::rprop)
+      throw usage_error(fmt::format("{}: only --optimizer rprop takes it (found --optimizer {})",
+                                    flag, f.optimizer));
+  if (f.rprop_increase) opt.rprop_increase = *f.rprop_increase;
+  if (f.rprop_decrease) opt.rprop_decrease = *f.rprop_decrease;
+  if (f.rprop_delta_min) opt.rprop_delta_min = *f.rprop_delta_min;
+  if (f.rprop_delta_max) opt.rprop_delta_max = *f.rprop_delta_max;
+}
+
 }  // namespace
 
 FitOptions fit_options(const TrainFlags& f) {
@@ -99,6 +152,7 @@ FitOptions fit_options(const TrainFlags& f) {
   opt.weight_decay = f.weight_decay;
   opt.clip_norm = f.clip_norm;
   if (opt.kind == OptimizerKind::momentum && opt.momentum == 0) opt.kind = OptimizerKind::sgd;
+  set_schedule_and_rprop(f, t);
   if (!f.precision.empty()) o.precision = precision_from_string(f.precision);
   o.threads = f.threads;
   o.checkpoint_path = f.checkpoint_file;

@@ -35,6 +35,12 @@ struct TrainFlags {
   unsigned seed = 42;
   std::string precision, history_file, save_file, checkpoint_file, resume_file;
   std::string plot_dir, plot_format = "png";
+  // Learning-rate schedule (schedules.h); each parameter only with its schedule.
+  std::string lr_schedule = "constant";
+  std::optional<int> lr_step_size, lr_t_max, lr_patience;
+  std::optional<double> lr_gamma, lr_min, lr_factor;
+  double stop_loss = 0;
+  std::optional<double> rprop_increase, rprop_decrease, rprop_delta_min, rprop_delta_max;
   enum class Lesson { none, xor_, circle } lesson = Lesson::none;
 };
 

@@ -30,8 +30,11 @@ std::string setup_line(const FitSetup& s, const FitOptions& o) {
   return fmt::format(
       "Training {} on {}: {} samples{}, {}, {} lr {}, {} epochs, {}, {}, {} thread{} ({})",
       s.architecture, s.data, s.train_samples, held_out, to_string(s.loss),
-      to_string(t.optimizer.kind), t.optimizer.lr, t.epochs,
-      t.batch_size > 0 ? fmt::format("batch {}", t.batch_size) : "full batch",
+      to_string(t.optimizer.kind),
+      t.lr_schedule.kind == ScheduleKind::constant
+          ? fmt::format("{}", t.optimizer.lr)
+          : fmt::format("{} {}", t.optimizer.lr, t.lr_schedule.describe(t.epochs)),
+      t.epochs, t.batch_size > 0 ? fmt::format("batch {}", t.batch_size) : "full batch",
       o.precision == Precision::float32 ? "float32" : "float64", s.threads.threads,
       s.threads.threads == 1 ? "" : "s", s.threads.reason);
 }
@@ -66,6 +69,8 @@ std::string summary_lines(const FitResult& result) {
       fmt::format("Trained {} epochs in {:.3g} s", result.history().size(), result.seconds);
   if (t.stopped_early)
     out += fmt::format(" (stopped early; kept epoch {})", kept->epoch);
+  else if (t.reached_stop_loss && kept == &result.history().back())
+    out += " (stopped: the loss fell below --stop-loss)";
   else if (kept != &result.history().back())
     out += fmt::format(" (kept the best epoch, {})", kept->epoch);
   out += fmt::format(": loss {:.6g}", kept->loss);

@@ -70,6 +70,9 @@ class Optimizer {
   };
   std::vector<TensorState>& state() { return state_; }
   void set_steps(long t) { t_ = t; }
+  // A new learning rate for the steps to come (a schedule's); the state is kept as it is, so
+  // momentum stays PyTorch's v ← μv + g, p ← p − lr·v.
+  void set_lr(double lr) { options_.lr = lr; }
 
  private:
   // The update rule on n values of one tensor: parameters p, gradients g, state first/second.

@@ -1,11 +1,13 @@
 // train.h — the training loop: forward, loss, backward, optimizer step, and nothing else.
 //
 //   for epoch = 1..E:
+//     lr ← the schedule's rate for this epoch (schedules.h; constant: optimizer.lr)
 //     for each mini-batch (x_B, y_B) (the whole set when batch_size is 0, the lesson's way):
 //       a = forward(x_B);  L_B = loss(a, y_B);  backward(x_B, y_B);  optimizer.step()
 //     record the epoch's loss: the size-weighted mean of the L_B, each taken before its update
 //     (for full-batch training exactly the lesson's loss_history), and accuracy from the same a
-//     then, with validation data, its loss and accuracy after the epoch's updates
+//     then, with validation data, its loss and accuracy after the epoch's updates; the schedule
+//     steps; training stops early on patience, or when the loss is below stop_loss
 //
 // Mini-batches are reshuffled every epoch from the seed (NumPy's legacy shuffle), or taken in
 // file order (consecutive columns, the last batch smaller). Subnormal floats are flushed to zero
@@ -22,6 +24,7 @@
 
 #include "backprop/network.h"
 #include "backprop/optimizers.h"
+#include "backprop/schedules.h"
 
 namespace backprop {
 
@@ -45,6 +48,11 @@ struct TrainOptions {
   // every epoch (patience, if set, still stops early). Needs validation data.
   bool keep_best = false;
   OptimizerOptions optimizer{OptimizerKind::adam, 0.01};
+  // The learning rate epoch by epoch (schedules.h), from optimizer.lr; not with rprop.
+  LrSchedule lr_schedule;
+  // FANN's desired error: stop once an epoch's training loss (as the history records it) is
+  // below this (0: off).
+  double stop_loss = 0;
 
   // Checkpoints and interruption. With `resume`, training continues that state (its weights,
   // optimizer state, epoch, generator and history) to the same result as an uninterrupted run.
@@ -67,6 +75,7 @@ struct EpochRecord {
   double val_accuracy = std::numeric_limits<double>::quiet_NaN();
   double test_loss = std::numeric_limits<double>::quiet_NaN();  // filled by fit() (model/fit.h)
   double test_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double lr = std::numeric_limits<double>::quiet_NaN();  // the learning rate the epoch used
 };
 
 // The per-epoch figures by name, in the order files list them (model files, checkpoints,
@@ -75,10 +84,13 @@ struct HistoryColumn {
   const char* name;
   double EpochRecord::*field;
 };
-inline constexpr HistoryColumn kHistoryColumns[] = {
-    {"loss", &EpochRecord::loss},           {"accuracy", &EpochRecord::accuracy},
-    {"val_loss", &EpochRecord::val_loss},   {"val_accuracy", &EpochRecord::val_accuracy},
-    {"test_loss", &EpochRecord::test_loss}, {"test_accuracy", &EpochRecord::test_accuracy}};
+inline constexpr HistoryColumn kHistoryColumns[] = {{"loss", &EpochRecord::loss},
+                                                    {"accuracy", &EpochRecord::accuracy},
+                                                    {"val_loss", &EpochRecord::val_loss},
+                                                    {"val_accuracy", &EpochRecord::val_accuracy},
+                                                    {"test_loss", &EpochRecord::test_loss},
+                                                    {"test_accuracy", &EpochRecord::test_accuracy},
+                                                    {"lr", &EpochRecord::lr}};
 
 // Training stops as diverged when an epoch's loss exceeds the first epoch's by this factor.
 inline constexpr double kDivergenceGrowth = 1e6;
@@ -87,7 +99,8 @@ struct TrainResult {
   std::vector<EpochRecord> history;  // every epoch of the run, including those before a resume
   int best_epoch = -1;               // with early stopping: the epoch whose model was kept
   bool stopped_early = false;
-  bool interrupted = false;  // the callback or stop_requested asked to stop
+  bool reached_stop_loss = false;  // the training loss fell below TrainOptions.stop_loss
+  bool interrupted = false;        // the callback or stop_requested asked to stop
   // Divergence: the loss or a parameter became NaN or infinite, or the loss grew
   // kDivergenceGrowth-fold. Training stopped, the network
   // holds the last good parameters, and `divergence` says when, where and what to try.
@@ -106,6 +119,7 @@ struct TrainState {
   double best = std::numeric_limits<double>::infinity();  // early stopping
   int best_epoch = -1, since_best = 0;
   Network<double> best_network;
+  std::optional<SchedulerState> scheduler;  // absent in checkpoints older than schedules
 };
 
 // Called after every epoch with its record as the history keeps it; it may fill in figures that

@@ -54,6 +54,11 @@ std::string checkpoint_to_json(const TrainState& state, const std::string& finge
                 {"since_best", state.since_best}};
   if (state.best_epoch >= 0) early["model"] = Json::parse(model_to_json(state.best_network));
   doc["early_stopping"] = early;
+  if (const auto& s = state.scheduler)  // the rate exactly (JSON numbers round-trip doubles)
+    doc["lr_scheduler"] = {{"steps", s->steps},
+                           {"lr", s->lr},
+                           {"best", std::isfinite(s->best) ? Json(s->best) : Json(nullptr)},
+                           {"bad_epochs", s->bad_epochs}};
   return doc.dump() + "\n";
 }
 
@@ -118,6 +123,17 @@ TrainState parse_checkpoint(const std::string& text, const std::string& source,
     state.since_best = early.at("since_best").get<int>();
     if (state.best_epoch >= 0)
       state.best_network = model_from_json(early.at("model").dump(), source + " (best model)");
+    if (const auto s = doc.find("lr_scheduler"); s != doc.end()) {  // older checkpoints lack it
+      SchedulerState scheduler;
+      scheduler.steps = s->at("steps").get<int>();
+      scheduler.lr = s->at("lr").get<double>();
+      scheduler.best = s->at("best").is_null() ? std::numeric_limits<double>::infinity()
+                                               : s->at("best").get<double>();
+      scheduler.bad_epochs = s->at("bad_epochs").get<int>();
+      if (scheduler.steps != state.epochs_done || !(scheduler.lr >= 0))
+        fail(source, "the learning-rate scheduler's state does not match epochs_done");
+      state.scheduler = scheduler;
+    }
     if (state.epochs_done < 0 || static_cast<std::size_t>(state.epochs_done) != n)
       fail(source, "epochs_done does not match the history");
   } catch (const Json::exception& e) {

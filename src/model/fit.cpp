@@ -238,6 +238,16 @@ std::string fingerprint(const FitOptions& o, const Network<double>& net) {
   if (o.training.tolerance != 0) print += fmt::format(" tolerance={}", o.training.tolerance);
   if (opt.clip_norm != 0) print += fmt::format(" clip_norm={}", opt.clip_norm);
   if (o.training.keep_best) print += " keep_best=true";
+  if (o.training.lr_schedule.kind != ScheduleKind::constant)
+    print += " lr_schedule=" + o.training.lr_schedule.describe(o.training.epochs);
+  if (o.training.stop_loss != 0) print += fmt::format(" stop_loss={}", o.training.stop_loss);
+  const OptimizerOptions rprop_defaults;
+  if (opt.kind == OptimizerKind::rprop && (opt.rprop_increase != rprop_defaults.rprop_increase ||
+                                           opt.rprop_decrease != rprop_defaults.rprop_decrease ||
+                                           opt.rprop_delta_min != rprop_defaults.rprop_delta_min ||
+                                           opt.rprop_delta_max != rprop_defaults.rprop_delta_max))
+    print += fmt::format(" rprop={},{},{},{}", opt.rprop_increase, opt.rprop_decrease,
+                         opt.rprop_delta_min, opt.rprop_delta_max);
   return print;
 }
 
@@ -268,6 +278,15 @@ std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o
   }
   if (opt.weight_decay > 0) set("weight_decay", fmt::format("{}", opt.weight_decay));
   if (opt.clip_norm > 0) set("clip_norm", fmt::format("{}", opt.clip_norm));
+  if (opt.kind == OptimizerKind::rprop) {
+    set("rprop_increase", fmt::format("{}", opt.rprop_increase));
+    set("rprop_decrease", fmt::format("{}", opt.rprop_decrease));
+    set("rprop_delta_min", fmt::format("{}", opt.rprop_delta_min));
+    set("rprop_delta_max", fmt::format("{}", opt.rprop_delta_max));
+  }
+  if (o.training.lr_schedule.kind != ScheduleKind::constant)
+    set("lr_schedule", json_string(o.training.lr_schedule.describe(o.training.epochs)));
+  if (o.training.stop_loss > 0) set("stop_loss", fmt::format("{}", o.training.stop_loss));
   set("epochs", std::to_string(o.training.epochs));
   set("epochs_run", std::to_string(r.history().size()));
   if (o.training.patience > 0) {
