@@ -130,6 +130,136 @@ INSTANTIATE_TEST_SUITE_P(Golden, OptimizerTrajectory, ::testing::Range(0, 14),
                                .template get<std::string>();
                          });
 
+// Learning-rate schedules: whole epochs through train() in file order, against torch's schedulers
+// (generate_optimizers.py's schedule_cases): every epoch's rate, loss, validation loss and
+// parameters.
+LrSchedule schedule_of(const nlohmann::json& c) {
+  const nlohmann::json& s = c["schedule"];
+  LrSchedule schedule;
+  schedule.kind = schedule_from_string(s["kind"].get<std::string>());
+  schedule.step_size = s["step_size"].get<int>();
+  schedule.gamma = s["gamma"].get<double>();
+  schedule.t_max = s["t_max"].get<int>();
+  schedule.min_lr = s["min_lr"].get<double>();
+  schedule.patience = s["patience"].get<int>();
+  schedule.factor = s["factor"].get<double>();
+  return schedule;
+}
+
+class ScheduleTrajectory : public ::testing::TestWithParam<int> {};
+
+TEST_P(ScheduleTrajectory, TrainMatchesPyTorchEpochByEpoch) {
+  const nlohmann::json c =
+      test::load_golden("optimizer_trajectories.json")["schedule_cases"][GetParam()];
+  SCOPED_TRACE(c["name"].get<std::string>());
+  Network<double> net = model_from_json(c["model"].dump(), "golden");
+  const Matrix<double> x = matrix_from_rows(c["x"]), y = matrix_from_rows(c["y"]);
+  const bool validation = c.contains("x_val");
+  Matrix<double> xv, yv;
+  if (validation) xv = matrix_from_rows(c["x_val"]), yv = matrix_from_rows(c["y_val"]);
+  const nlohmann::json& epochs = c["epochs"];
+  TrainOptions options;
+  options.epochs = static_cast<int>(epochs.size());
+  options.batch_size = c["batch_size"].get<int>();
+  options.shuffle = false;
+  options.optimizer = options_of(c);
+  options.lr_schedule = schedule_of(c);
+  const auto relative = [](double expected) { return 1e-9 * std::max(1.0, std::abs(expected)); };
+  int checked = 0;
+  const TrainResult result = train(
+      net, x, y, options, validation ? &xv : nullptr, validation ? &yv : nullptr,
+      [&](const EpochRecord& r) {
+        const nlohmann::json& expected = epochs[static_cast<std::size_t>(r.epoch)];
+        SCOPED_TRACE("epoch " + std::to_string(r.epoch));
+        const double lr = expected["lr"].get<double>();
+        EXPECT_NEAR(r.lr, lr, 1e-9 * lr);
+        EXPECT_NEAR(r.loss, expected["loss"].get<double>(), relative(expected["loss"]));
+        if (validation) {
+          EXPECT_NEAR(r.val_loss, expected["val_loss"].get<double>(),
+                      relative(expected["val_loss"]));
+        }
+        for (std::size_t l = 0; l < net.depth(); ++l) {
+          EXPECT_TRUE(close(net.layer(l).W, matrix_from_rows(expected["layers"][l]["weights"])));
+          EXPECT_TRUE(close(net.layer(l).b, column_from_list(expected["layers"][l]["bias"])));
+        }
+        ++checked;
+        return true;
+      });
+  EXPECT_EQ(checked, options.epochs);
+  EXPECT_EQ(result.history.size(), epochs.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, ScheduleTrajectory, ::testing::Range(0, 30), [](const auto& info) {
+  return test::load_golden("optimizer_trajectories.json")["schedule_cases"][info.param]["name"]
+      .template get<std::string>();
+});
+
+TEST(Schedule, BadSettingsNameTheFieldAndRpropRefusesOne) {
+  TrainOptions o;
+  o.lr_schedule.kind = ScheduleKind::step;
+  o.lr_schedule.step_size = 0;
+  EXPECT_NE(test::error_of([&] { o.validate(); }).find("TrainOptions.lr_schedule.step_size"),
+            std::string::npos);
+  o.lr_schedule = {};
+  o.lr_schedule.kind = ScheduleKind::plateau;
+  o.lr_schedule.factor = 1;
+  EXPECT_NE(test::error_of([&] { o.validate(); }).find("TrainOptions.lr_schedule.factor"),
+            std::string::npos);
+  o.lr_schedule.factor = 0.5;
+  o.optimizer.kind = OptimizerKind::rprop;
+  EXPECT_NE(test::error_of([&] { o.validate(); }).find("TrainOptions.lr_schedule: rprop"),
+            std::string::npos);
+  o.lr_schedule.kind = ScheduleKind::constant;
+  EXPECT_NO_THROW(o.validate());
+  EXPECT_THROW(schedule_from_string("linear"), Error);
+  EXPECT_EQ(schedule_from_string("cosine"), ScheduleKind::cosine);
+}
+
+// Cosine's T defaults to the epochs; at T the rate is eta_min, then it climbs back (torch's
+// CosineAnnealingLR past T_max).
+TEST(Schedule, CosineDefaultsToTheEpochsAndClimbsBackPastIt) {
+  LrSchedule s;
+  s.kind = ScheduleKind::cosine;
+  s.min_lr = 0.01;
+  LrScheduler scheduler(s, 0.1, 4);
+  std::vector<double> rates{scheduler.lr()};
+  for (int e = 0; e < 6; ++e) {
+    scheduler.step(0);
+    rates.push_back(scheduler.lr());
+  }
+  EXPECT_NEAR(rates[2], 0.01 + 0.09 * 0.5, 1e-15);
+  EXPECT_NEAR(rates[4], 0.01, 1e-15);
+  EXPECT_GT(rates[5], rates[4]);
+  EXPECT_NEAR(rates[6], rates[2], 1e-15);
+}
+
+// --stop-loss: training stops after the first epoch whose loss (as recorded) is below it.
+TEST(Train, StopLossStopsOnceTheLossIsBelowIt) {
+  Network<double> init(2, {{4, {Activation::tanh}}, {1, {Activation::sigmoid}}}, Loss::mse);
+  initialize(init, Init::he_normal, 42);
+  Matrix<double> x(2, 4), y(1, 4);
+  x << 0, 0, 1, 1, 0, 1, 0, 1;
+  y << 0, 1, 1, 0;
+  TrainOptions o;
+  o.epochs = 3000;
+  o.optimizer = OptimizerOptions::gd(2.0);
+  Network<double> full = init;
+  const TrainResult all = train(full, x, y, o);
+  o.stop_loss = 0.05;
+  Network<double> net = init;
+  const TrainResult stopped = train(net, x, y, o);
+  ASSERT_TRUE(stopped.reached_stop_loss);
+  ASSERT_LT(stopped.history.size(), all.history.size());
+  EXPECT_LT(stopped.history.back().loss, 0.05);
+  for (std::size_t e = 0; e + 1 < stopped.history.size(); ++e) {
+    EXPECT_GE(stopped.history[e].loss, 0.05);
+    EXPECT_EQ(stopped.history[e].loss, all.history[e].loss);
+  }
+  o.stop_loss = -1;
+  EXPECT_NE(test::error_of([&] { o.validate(); }).find("TrainOptions.stop_loss"),
+            std::string::npos);
+}
+
 TEST(Optimizer, RpropStepStaysWithinItsBounds) {
   Network<double> net(1, {{1, {Activation::linear}}}, Loss::mse);
   OptimizerOptions o;
@@ -403,7 +533,7 @@ TEST(Train, LossGrowingAMillionFoldIsDivergence) {
 // Interrupted after some epochs and resumed from the checkpoint, a run ends with exactly the
 // model of an uninterrupted run: shuffled mini-batches, adam, both precisions.
 template <typename S>
-void expect_resume_is_bit_identical() {
+void expect_resume_is_bit_identical(const LrSchedule& schedule = {}, double lr = 0.01) {
   Network<double> init(2, {{8, {Activation::tanh}}, {3, {Activation::softmax}}},
                        Loss::cross_entropy);
   initialize(init, Init::glorot_uniform, 7);
@@ -420,7 +550,8 @@ void expect_resume_is_bit_identical() {
   o.classification = true;
   o.patience = 100;
   o.optimizer.kind = OptimizerKind::adam;
-  o.optimizer.lr = 0.01;
+  o.optimizer.lr = lr;
+  o.lr_schedule = schedule;
   Network<S> straight = init.cast<S>();
   const TrainResult full = train(straight, x, y, o, &x, &y);
 
@@ -446,8 +577,13 @@ void expect_resume_is_bit_identical() {
   Network<S> second = init.cast<S>();  // the checkpoint brings its own weights
   const TrainResult rest = train(second, x, y, resumed, &x, &y);
   ASSERT_EQ(rest.history.size(), full.history.size());
-  for (std::size_t e = 0; e < full.history.size(); ++e)
+  for (std::size_t e = 0; e < full.history.size(); ++e) {
     EXPECT_EQ(rest.history[e].loss, full.history[e].loss) << e;
+    EXPECT_EQ(rest.history[e].lr, full.history[e].lr) << e;
+  }
+  if (schedule.kind != ScheduleKind::constant) {  // the rate changes after the checkpoint
+    EXPECT_NE(full.history[5].lr, full.history[11].lr);
+  }
   for (std::size_t l = 0; l < straight.depth(); ++l) {
     EXPECT_EQ(second.layer(l).W, straight.layer(l).W);
     EXPECT_EQ(second.layer(l).b, straight.layer(l).b);
@@ -457,6 +593,25 @@ void expect_resume_is_bit_identical() {
 TEST(Train, ResumeFromCheckpointEqualsUninterruptedRun) {
   expect_resume_is_bit_identical<double>();
   expect_resume_is_bit_identical<float>();
+}
+
+TEST(Train, ResumeWithAScheduleEqualsUninterruptedRun) {
+  LrSchedule cosine;
+  cosine.kind = ScheduleKind::cosine;
+  cosine.t_max = 7;
+  cosine.min_lr = 1e-3;
+  expect_resume_is_bit_identical<double>(cosine);
+  expect_resume_is_bit_identical<float>(cosine);
+  LrSchedule plateau;
+  plateau.kind = ScheduleKind::plateau;
+  plateau.patience = 0;
+  plateau.factor = 0.5;
+  expect_resume_is_bit_identical<double>(plateau, 1e-5);  // small steps: the loss plateaus
+  LrSchedule step;
+  step.kind = ScheduleKind::step;
+  step.step_size = 4;
+  step.gamma = 0.3;
+  expect_resume_is_bit_identical<float>(step);
 }
 
 TEST(Train, CheckpointErrorsAreClear) {

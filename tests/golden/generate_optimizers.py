@@ -41,6 +41,16 @@ Regenerate (from the repository root) with:
     /usr/bin/python3 tests/golden/generate_optimizers.py
 
 (requires Debian's python3-numpy and python3-torch).
+
+The same file also holds "schedule_cases": learning-rate schedules (torch.optim.lr_scheduler's
+StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau), each with sgd, momentum and adam,
+full batch and mini-batches of 4 in file order, over SCHEDULE_EPOCHS epochs, the scheduler stepped
+once after every epoch (ReduceLROnPlateau on the validation loss where the case has validation
+data, else on the epoch's training loss: the size-weighted mean of its mini-batch losses, each
+before its update). Each epoch records the learning rate it used, its training loss, the
+validation loss after it and the parameters after it. torch's trajectory is checked against the
+NumPy implementation driven by an independent schedule (the closed forms of StepLR, ExponentialLR
+and CosineAnnealingLR, and the textbook plateau rule), and every case must change the rate.
 """
 
 import json
@@ -126,6 +136,28 @@ CASES = [
          hidden="relu", output="softmax", loss="cross_entropy",
          targets="onehot",
          settings=dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, clip_norm=0.1)),
+]
+
+
+# Learning-rate schedules: (kind, its parameters, validation data?, lr scale), each with every
+# optimizer of SCHEDULE_OPTIMIZERS, full batch and mini-batches of 4. The plateau cases scale the
+# rate by the first of PLATEAU_LR_SCALES under which torch's ReduceLROnPlateau drops it (a small
+# rate improves the loss by less than its threshold; a large one makes the loss jump about).
+SCHEDULE_EPOCHS = 12
+SCHEDULE_DEFAULTS = dict(step_size=10, gamma=0.1, t_max=0, min_lr=0.0, patience=10, factor=0.1)
+PLATEAU_LR_SCALES = [0.002, 0.0005, 0.01, 5.0, 1e-4, 20.0]
+SCHEDULE_KINDS = [
+    ("step", dict(step_size=3, gamma=0.5), False, [1.0]),
+    ("exponential", dict(gamma=0.8), False, [1.0]),
+    # T_max below the epochs: past it the rate climbs back, as torch's does
+    ("cosine", dict(t_max=5, min_lr=0.001), False, [1.0]),
+    ("plateau", dict(patience=1, factor=0.5, min_lr=0.0), False, PLATEAU_LR_SCALES),
+    ("plateau", dict(patience=0, factor=0.3, min_lr=1e-4), True, PLATEAU_LR_SCALES),
+]
+SCHEDULE_OPTIMIZERS = [
+    ("sgd", dict(lr=0.5)),
+    ("momentum", dict(lr=0.1, momentum=0.9)),
+    ("adam", dict(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8)),
 ]
 
 
@@ -440,6 +472,221 @@ def assert_close(a, b, what):
     return err
 
 
+# ----------------------------------------------------------------------------
+# Learning-rate schedules: whole epochs, the scheduler stepped after each
+# ----------------------------------------------------------------------------
+
+def schedule_case_list():
+    cases = []
+    for kind, params, validation, lr_scales in SCHEDULE_KINDS:
+        for optimizer, settings in SCHEDULE_OPTIMIZERS:
+            for batch in (0, 4):
+                schedule = dict(SCHEDULE_DEFAULTS)
+                schedule.update(params)
+                schedule["kind"] = kind
+                net = (dict(hidden="tanh", output="sigmoid", loss="mse", targets="uniform")
+                       if batch == 0 or validation else
+                       dict(hidden="relu", output="softmax", loss="cross_entropy",
+                            targets="onehot"))
+                name = "%s_%s_%s%s" % (kind, optimizer, "full" if batch == 0 else "batch4",
+                                       "_validation" if validation else "")
+                cases.append(dict(name=name, optimizer=optimizer, batch=batch,
+                                  settings=dict(settings), lr_scales=lr_scales, schedule=schedule,
+                                  validation=validation, **net))
+    return cases
+
+
+def np_schedule_lr(schedule, lr0, e, plateau):
+    """The closed forms of StepLR, ExponentialLR, CosineAnnealingLR; plateau: its tracked rate."""
+    kind = schedule["kind"]
+    if kind == "step":
+        return lr0 * schedule["gamma"] ** (e // schedule["step_size"])
+    if kind == "exponential":
+        return lr0 * schedule["gamma"] ** e
+    if kind == "cosine":
+        T = schedule["t_max"] or SCHEDULE_EPOCHS
+        eta = schedule["min_lr"]
+        return eta + (lr0 - eta) * (1.0 + np.cos(np.pi * e / T)) / 2.0
+    if kind == "plateau":
+        return plateau["lr"]
+    raise ValueError(kind)
+
+
+def np_plateau_step(schedule, plateau, watched):
+    """ReduceLROnPlateau, mode min, threshold 1e-4 relative, cooldown 0, eps 1e-8."""
+    if watched < plateau["best"] * (1.0 - 1e-4):
+        plateau["best"], plateau["bad"] = watched, 0
+    else:
+        plateau["bad"] += 1
+    if plateau["bad"] > schedule["patience"]:
+        new = max(plateau["lr"] * schedule["factor"], schedule["min_lr"])
+        if plateau["lr"] - new > 1e-8:
+            plateau["lr"] = new
+        plateau["bad"] = 0
+
+
+def run_schedule_numpy(case, settings, Ws0, bs0, x, y, xv, yv):
+    acts = [case["hidden"], case["output"]]
+    Ws = [W.copy() for W in Ws0]
+    bs = [b.copy() for b in bs0]
+    params = [Ws[0], bs[0], Ws[1], bs[1]]
+    opt = NpOptimizer(case["optimizer"], settings, params, [True, False, True, False])
+    schedule = case["schedule"]
+    plateau = dict(lr=settings["lr"], best=np.inf, bad=0)
+    batch = case["batch"] or N_SAMPLES
+    out = []
+    for e in range(SCHEDULE_EPOCHS):
+        lr = np_schedule_lr(schedule, settings["lr"], e, plateau)
+        opt.s = dict(settings, lr=lr)
+        total = 0.0
+        for s0 in range(0, N_SAMPLES, batch):
+            s1 = min(s0 + batch, N_SAMPLES)
+            L, dWs, dbs = np_loss_and_grads(Ws, bs, acts, case["loss"], x[:, s0:s1], y[:, s0:s1])
+            total += float(L) * (s1 - s0)
+            opt.step(params, [dWs[0], dbs[0], dWs[1], dbs[1]])
+        loss = total / N_SAMPLES
+        val = None
+        if xv is not None:
+            val = float(np_loss_and_grads(Ws, bs, acts, case["loss"], xv, yv)[0])
+        if schedule["kind"] == "plateau":
+            np_plateau_step(schedule, plateau, val if val is not None else loss)
+        out.append((lr, loss, val, [(W.copy(), b.copy()) for W, b in zip(Ws, bs)]))
+    return out
+
+
+def t_forward(Ws, bs, acts, a):
+    z = None
+    for W, b, f in zip(Ws, bs, acts):
+        z = W @ a + b[:, None]
+        a = t_act(f, z)
+    return z, a
+
+
+def run_schedule_torch(case, settings, Ws0, bs0, x, y, xv, yv):
+    acts = [case["hidden"], case["output"]]
+    Ws = [torch.tensor(W, requires_grad=True) for W in Ws0]
+    bs = [torch.tensor(b, requires_grad=True) for b in bs0]
+    s = settings
+    groups = [dict(params=Ws, weight_decay=s["weight_decay"]),
+              dict(params=bs, weight_decay=0.0)]
+    kind = case["optimizer"]
+    if kind == "sgd":
+        opt = torch.optim.SGD(groups, lr=s["lr"])
+    elif kind == "momentum":
+        opt = torch.optim.SGD(groups, lr=s["lr"], momentum=s["momentum"], dampening=0.0,
+                              nesterov=s["nesterov"])
+    elif kind == "adam":
+        opt = torch.optim.Adam(groups, lr=s["lr"], betas=(s["beta1"], s["beta2"]),
+                               eps=s["eps"], amsgrad=False)
+    else:
+        raise ValueError(kind)
+    sc = case["schedule"]
+    S = torch.optim.lr_scheduler
+    if sc["kind"] == "step":
+        scheduler = S.StepLR(opt, step_size=sc["step_size"], gamma=sc["gamma"])
+    elif sc["kind"] == "exponential":
+        scheduler = S.ExponentialLR(opt, gamma=sc["gamma"])
+    elif sc["kind"] == "cosine":
+        scheduler = S.CosineAnnealingLR(opt, T_max=sc["t_max"] or SCHEDULE_EPOCHS,
+                                        eta_min=sc["min_lr"])
+    elif sc["kind"] == "plateau":
+        # torch's defaults otherwise: threshold 1e-4 (rel), cooldown 0, eps 1e-8
+        scheduler = S.ReduceLROnPlateau(opt, mode="min", factor=sc["factor"],
+                                        patience=sc["patience"], min_lr=sc["min_lr"])
+    else:
+        raise ValueError(sc["kind"])
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    batch = case["batch"] or N_SAMPLES
+    out = []
+    for _ in range(SCHEDULE_EPOCHS):
+        lr = opt.param_groups[0]["lr"]
+        assert opt.param_groups[1]["lr"] == lr
+        total = 0.0
+        for s0 in range(0, N_SAMPLES, batch):
+            s1 = min(s0 + batch, N_SAMPLES)
+            z, a = t_forward(Ws, bs, acts, xt[:, s0:s1])
+            L = t_loss(case["loss"], z, a, yt[:, s0:s1])
+            total += L.item() * (s1 - s0)
+            opt.zero_grad()
+            L.backward()
+            opt.step()
+        loss = total / N_SAMPLES
+        val = None
+        if xv is not None:
+            with torch.no_grad():
+                z, a = t_forward(Ws, bs, acts, torch.tensor(xv))
+                val = t_loss(case["loss"], z, a, torch.tensor(yv)).item()
+        if sc["kind"] == "plateau":
+            scheduler.step(val if val is not None else loss)
+        else:
+            scheduler.step()
+        out.append((lr, loss, val, [(W.detach().numpy().copy(), b.detach().numpy().copy())
+                                    for W, b in zip(Ws, bs)]))
+    return out
+
+
+def schedule_cases_out():
+    cases_out = []
+    for idx, case in enumerate(schedule_case_list()):
+        Ws0, bs0, x, y = make_case_data(5000 + 17 * idx, case["targets"])
+        xv = yv = None
+        if case["validation"]:
+            assert case["targets"] == "uniform"
+            xv = np.random.randn(SIZES[0], N_SAMPLES)
+            yv = np.random.random_sample((SIZES[-1], N_SAMPLES))
+        for scale in case["lr_scales"]:  # the first scale whose rate changes
+            settings = dict(DEFAULT_SETTINGS)
+            settings.update(case["settings"])
+            settings["lr"] *= scale
+            assert set(settings) == set(DEFAULT_SETTINGS)
+            t_traj = run_schedule_torch(case, settings, Ws0, bs0, x, y, xv, yv)
+            if len(set(r[0] for r in t_traj)) > 1:
+                break
+        np_traj = run_schedule_numpy(case, settings, Ws0, bs0, x, y, xv, yv)
+        worst = 0.0
+        for e, ((lr_n, L_n, v_n, p_n), (lr_t, L_t, v_t, p_t)) in enumerate(zip(np_traj, t_traj)):
+            what = "%s epoch %d" % (case["name"], e)
+            worst = max(worst, assert_close(lr_n, lr_t, what + " lr"))
+            worst = max(worst, assert_close(L_n, L_t, what + " loss"))
+            if v_n is not None:
+                worst = max(worst, assert_close(v_n, v_t, what + " validation loss"))
+            for l, ((Wn, bn), (Wt, bt)) in enumerate(zip(p_n, p_t)):
+                worst = max(worst, assert_close(Wn, Wt, what + " layer %d W" % l))
+                worst = max(worst, assert_close(bn, bt, what + " layer %d b" % l))
+        lrs = [r[0] for r in t_traj]
+        # the rate must change, or the case tests nothing; cosine must also climb back past T
+        assert len(set(lrs)) > 1, case["name"] + ": the learning rate never changes"
+        if case["schedule"]["kind"] == "cosine":
+            T = case["schedule"]["t_max"]
+            assert T + 1 < SCHEDULE_EPOCHS and lrs[T + 1] > lrs[T], case["name"]
+        layers = []
+        acts = [case["hidden"], case["output"]]
+        for l, (W, b) in enumerate(zip(Ws0, bs0)):
+            layers.append({"activation": acts[l], "weights": W.tolist(), "bias": b.tolist()})
+        entry = {
+            "name": case["name"],
+            "optimizer": case["optimizer"],
+            "settings": settings,
+            "schedule": case["schedule"],
+            "batch_size": case["batch"],
+            "model": {"format": "backprop-model", "version": 1, "inputs": SIZES[0],
+                      "loss": case["loss"], "layers": layers},
+            "x": x.tolist(),
+            "y": y.tolist(),
+        }
+        if xv is not None:
+            entry["x_val"], entry["y_val"] = xv.tolist(), yv.tolist()
+        entry["epochs"] = [{"lr": lr, "loss": L, "val_loss": v,
+                            "layers": [{"weights": W.tolist(), "bias": b.tolist()}
+                                       for W, b in params]}
+                           for lr, L, v, params in t_traj]
+        cases_out.append(entry)
+        print("%-36s ok  max rel torch/numpy diff %.2e  lr %g -> %g (%d rates)  loss %.6f -> %.6f"
+              % (case["name"], worst, lrs[0], lrs[-1], len(set(lrs)), t_traj[0][1],
+                 t_traj[-1][1]))
+    return cases_out
+
+
 def main():
     cases_out = []
     for idx, case in enumerate(CASES):
@@ -503,7 +750,8 @@ def main():
 
     doc = {"generator": "tests/golden/generate_optimizers.py",
            "torch_version": torch.__version__,
-           "cases": cases_out}
+           "cases": cases_out,
+           "schedule_cases": schedule_cases_out()}
     with open(OUT, "w") as fh:
         json.dump(doc, fh, indent=1)
         fh.write("\n")
