@@ -105,7 +105,7 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   if (!o["output_activation"].is_none())
     f.output_activation = activation_from_string(o["output_activation"].cast<std::string>());
   if (!o["loss"].is_none()) f.loss = loss_from_string(o["loss"].cast<std::string>());
-  f.weight_init = init_from_string(o["init"].cast<std::string>());
+  f.weight_init = weight_init_from_string(o["init"].cast<std::string>());
   f.validation_fraction = o["validation_fraction"].cast<double>();
   TrainOptions& t = f.training;
   t.epochs = o["epochs"].cast<int>();
@@ -211,7 +211,7 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init(&make_network), py::arg("inputs"), py::arg("activations"), py::arg("units"),
            py::arg("loss"), py::arg("alpha") = 0.01)
       .def("initialize", [](Net& n, const std::string& init,
-                            std::uint32_t seed) { initialize(n, init_from_string(init), seed); })
+                            std::uint32_t seed) { initialize(n, weight_init_from_string(init), seed); })
       .def_property_readonly("inputs", &Net::inputs)
       .def_property_readonly("outputs", &Net::outputs)
       .def_property_readonly("depth", &Net::depth)

@@ -80,6 +80,53 @@ TEST(Init, SchemesHaveTheirVariance) {
   EXPECT_THROW(init_from_string("xavier_magic"), Error);
 }
 
+// uniform:LOW,HIGH draws W and b from U(LOW, HIGH), as FANN's fann_randomize_weights.
+TEST(Init, UniformRangeDrawsWeightsAndBiases) {
+  Network<double> net(200, {{150, {Activation::tanh}}, {100, {Activation::sigmoid}}}, Loss::mse);
+  const WeightInit init = weight_init_from_string("uniform:-0.3,0.5");
+  EXPECT_EQ(init.kind, Init::uniform);
+  EXPECT_EQ(init.low, -0.3);
+  EXPECT_EQ(init.high, 0.5);
+  EXPECT_EQ(to_string(init), "uniform:-0.3,0.5");
+  initialize(net, init, 3);
+  for (const auto& layer : net.layers()) {
+    const Matrix<double>& W = layer.W;
+    EXPECT_GE(W.minCoeff(), -0.3);
+    EXPECT_LT(W.maxCoeff(), 0.5);
+    EXPECT_NEAR(W.mean(), 0.1, 0.01);  // the middle of the range; variance 0.8²/12
+    EXPECT_NEAR((W.array() - W.mean()).square().mean() / (0.64 / 12), 1.0, 0.05);
+    EXPECT_GE(layer.b.minCoeff(), -0.3);
+    EXPECT_LT(layer.b.maxCoeff(), 0.5);
+    EXPECT_GT(layer.b.cwiseAbs().minCoeff(), 0.0);
+    EXPECT_NEAR(layer.b.mean(), 0.1, 0.06);
+  }
+  // The stream: W row by row, then b, layer by layer.
+  Network<double> small(2, {{2, {Activation::tanh}}}, Loss::mse);
+  initialize(small, WeightInit(-1.0, 1.0), 7);
+  Random r(7);
+  const double w00 = r.uniform(-1, 1), w01 = r.uniform(-1, 1), w10 = r.uniform(-1, 1),
+               w11 = r.uniform(-1, 1), b0 = r.uniform(-1, 1), b1 = r.uniform(-1, 1);
+  EXPECT_EQ(small.layer(0).W(0, 0), w00);
+  EXPECT_EQ(small.layer(0).W(0, 1), w01);
+  EXPECT_EQ(small.layer(0).W(1, 0), w10);
+  EXPECT_EQ(small.layer(0).W(1, 1), w11);
+  EXPECT_EQ(small.layer(0).b(0), b0);
+  EXPECT_EQ(small.layer(0).b(1), b1);
+  // "uniform" alone: FANN's default range.
+  EXPECT_EQ(weight_init_from_string("uniform"), WeightInit(-0.1, 0.1));
+  EXPECT_EQ(weight_init_from_string("he_uniform"), WeightInit(Init::he_uniform));
+  for (const char* bad : {"uniform:", "uniform:1", "uniform:0.1,-0.1", "uniform:a,b",
+                          "uniform:-0.1,0.1,3", "uniform:0,inf", "uniform:0, 1"}) {
+    const std::string message = test::error_of([&] { weight_init_from_string(bad); });
+    EXPECT_NE(message.find("expected uniform:LOW,HIGH"), std::string::npos) << bad << message;
+    EXPECT_NE(message.find(std::string("found '") + bad + "'"), std::string::npos) << message;
+  }
+  EXPECT_NE(test::error_of([&] {
+              initialize(small, WeightInit(1.0, 1.0), 1);
+            }).find("FitOptions.weight_init"),
+            std::string::npos);
+}
+
 TEST(Init, SeedFixesEveryWeightInBothPrecisions) {
   Network<double> a(3, {{4, {Activation::tanh}}, {2, {Activation::sigmoid}}}, Loss::mse);
   Network<double> b = a;

@@ -187,7 +187,8 @@ Command add_train_command(CLI::App& app) {
       ->capture_default_str();
   deprecated_alias(cmd, "--alpha", "--negative-slope", f->negative_slope);
   cmd->add_option("--weight-init", f->weight_init,
-                  "he_normal, he_uniform, glorot_normal, glorot_uniform")
+                  "he_normal, he_uniform, glorot_normal, glorot_uniform, or uniform:LOW,HIGH "
+                  "(weights and biases, as FANN; uniform alone: -0.1,0.1)")
       ->capture_default_str();
   cmd->add_option("--init-model", f->init_model,
                   "Start from this saved model (its architecture, weights, loss, scaling)");

@@ -21,6 +21,7 @@ const std::vector<std::pair<std::string, std::string>>& table() {
       {"OptimizerOptions.rprop_decrease", "--rprop-decrease"},
       {"OptimizerOptions.rprop_delta_min", "--rprop-delta-min"},
       {"OptimizerOptions.rprop_delta_max", "--rprop-delta-max"},
+      {"FitOptions.weight_init", "--weight-init"},
       {"FitOptions.validation_fraction", "--validation-fraction"},
       {"FitOptions.validation_data", "--validation-data"},
       {"FitOptions.checkpoint_path", "--checkpoint"},

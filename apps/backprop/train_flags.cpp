@@ -123,7 +123,11 @@ FitOptions fit_options(const TrainFlags& f) {
   if (!f.output_activation.empty())
     o.output_activation = activation_from_string(f.output_activation);
   if (!f.loss.empty()) o.loss = loss_from_string(f.loss);
-  o.weight_init = init_from_string(f.weight_init);
+  try {
+    o.weight_init = weight_init_from_string(f.weight_init);
+  } catch (const Error& e) {
+    throw usage_error(std::string("--weight-init: ") + e.what());
+  }
   if (!f.init_model.empty())
     o.init_model = read_model(f.init_model), o.init_model_name = f.init_model;
   TrainOptions& t = o.training;

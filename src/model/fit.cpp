@@ -69,6 +69,7 @@ void FitOptions::validate() const {
     throw option_error("TrainOptions.checkpoint_every", "also give FitOptions.checkpoint_path");
   if (training.resume != nullptr && !resume_path.empty())
     throw option_error("TrainOptions.resume", "give it or FitOptions.resume_path, not both");
+  weight_init.validate();
   training.validate();
 }
 

@@ -103,7 +103,7 @@ struct FitOptions {
   ActivationSpec activation{Activation::relu, 0.01};
   std::optional<Activation> output_activation;  // unset: from the targets (see above)
   std::optional<Loss> loss;                     // unset: from the output (see above)
-  Init weight_init = Init::he_normal;           // seeded by training.seed
+  WeightInit weight_init = Init::he_normal;     // seeded by training.seed
   // Start from this model instead: its architecture, weights, loss, classes and scaling.
   std::optional<Model> init_model;
   std::string init_model_name;  // where it came from, for messages and the saved settings
