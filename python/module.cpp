@@ -123,6 +123,19 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   opt.beta2 = o["beta2"].cast<double>();
   opt.epsilon = o["epsilon"].cast<double>();
   opt.weight_decay = o["weight_decay"].cast<double>();
+  // Optional keys (learning-rate schedule, clipping, keep_best): the library's defaults if absent.
+  if (o.contains("lr_schedule")) {
+    LrSchedule& s = t.lr_schedule;
+    s.kind = schedule_from_string(o["lr_schedule"].cast<std::string>());
+    s.step_size = o["lr_step_size"].cast<int>();
+    s.gamma = o["lr_gamma"].cast<double>();
+    s.t_max = o["lr_t_max"].cast<int>();
+    s.min_lr = o["lr_min"].cast<double>();
+    s.patience = o["lr_patience"].cast<int>();
+    s.factor = o["lr_factor"].cast<double>();
+  }
+  if (o.contains("clip_norm")) opt.clip_norm = o["clip_norm"].cast<double>();
+  if (o.contains("keep_best")) t.keep_best = o["keep_best"].cast<bool>();
   f.precision = precision_from_string(o["precision"].cast<std::string>());
   f.threads = o["threads"].cast<int>();
   // partial_fit: the training state (weights, optimizer state, generator, history) is kept
@@ -182,15 +195,17 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   info["seconds"] = result->seconds;
   info["fit_seconds"] = fit_seconds;
   if (keep_state) info["state"] = py::cast(std::move(last_state));
-  std::vector<double> loss, val_loss, val_accuracy;
+  std::vector<double> loss, val_loss, val_accuracy, lr;
   for (const EpochRecord& r : result->history()) {
     loss.push_back(r.loss);
+    lr.push_back(r.lr);
     val_loss.push_back(r.val_loss);
     val_accuracy.push_back(r.val_accuracy);
   }
   info["loss_curve"] = loss;
   info["val_loss"] = val_loss;
   info["val_accuracy"] = val_accuracy;
+  info["lr_curve"] = lr;
   return py::make_tuple(std::move(result->model), info);
 }
 
@@ -210,8 +225,10 @@ PYBIND11_MODULE(_core, m) {
   py::class_<Net>(m, "Network")
       .def(py::init(&make_network), py::arg("inputs"), py::arg("activations"), py::arg("units"),
            py::arg("loss"), py::arg("alpha") = 0.01)
-      .def("initialize", [](Net& n, const std::string& init,
-                            std::uint32_t seed) { initialize(n, weight_init_from_string(init), seed); })
+      .def("initialize",
+           [](Net& n, const std::string& init, std::uint32_t seed) {
+             initialize(n, weight_init_from_string(init), seed);
+           })
       .def_property_readonly("inputs", &Net::inputs)
       .def_property_readonly("outputs", &Net::outputs)
       .def_property_readonly("depth", &Net::depth)

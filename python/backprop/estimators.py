@@ -20,6 +20,15 @@ How the parameters map:
   early_stopping          hold out validation_fraction of the data (stratified for classes);
                           training stops on its loss and keeps the model with the lowest one
   verbose                 each epoch's loss printed through sys.stdout
+  lr_schedule             backprop's own: the learning rate per epoch, as PyTorch's schedulers:
+                          "constant" (default), "step" (StepLR: lr_step_size, lr_gamma),
+                          "exponential" (ExponentialLR: lr_gamma), "cosine" (CosineAnnealingLR:
+                          lr_t_max, default max_iter, and lr_min), "plateau" (ReduceLROnPlateau:
+                          lr_patience, lr_factor, lr_min; on the validation loss with
+                          early_stopping, else the training loss); stepped once per epoch
+  clip_norm               backprop's own: clip the gradients' global L2 norm to this (0: off)
+  keep_best               backprop's own: with early_stopping, run every epoch (n_iter_no_change
+                          still stops) and keep the one with the lowest validation loss
   precision               backprop's own: "double" (default) or "float"
   threads                 backprop's own: 0 lets the library choose
 The classifier's output is a sigmoid over two classes (bce) and a softmax over more (cross-entropy),
@@ -52,7 +61,9 @@ class _BaseMLP(BaseEstimator):
                  shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True,
-                 precision="double", threads=0):
+                 precision="double", threads=0, lr_schedule="constant", lr_step_size=10,
+                 lr_gamma=0.1, lr_t_max=None, lr_min=0.0, lr_patience=10, lr_factor=0.1,
+                 clip_norm=0.0, keep_best=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -74,6 +85,15 @@ class _BaseMLP(BaseEstimator):
         self.nesterovs_momentum = nesterovs_momentum
         self.precision = precision
         self.threads = threads
+        self.lr_schedule = lr_schedule
+        self.lr_step_size = lr_step_size
+        self.lr_gamma = lr_gamma
+        self.lr_t_max = lr_t_max
+        self.lr_min = lr_min
+        self.lr_patience = lr_patience
+        self.lr_factor = lr_factor
+        self.clip_norm = clip_norm
+        self.keep_best = keep_best
 
     # ---- scikit-learn's parameters as FitOptions ------------------------------------------------
     def _options(self, n_samples, epochs, seed):
@@ -108,6 +128,13 @@ class _BaseMLP(BaseEstimator):
         if self.early_stopping and not 0 < self.validation_fraction < 1:
             raise ValueError(f"validation_fraction: expected a number in (0, 1), found "
                              f"{self.validation_fraction!r}")
+        for name in ("lr_step_size", "lr_patience"):
+            if not isinstance(getattr(self, name), (int, np.integer)):
+                raise ValueError(f"{name}: expected an integer, found {getattr(self, name)!r}")
+        if self.lr_t_max is not None and not (isinstance(self.lr_t_max, (int, np.integer))
+                                              and self.lr_t_max > 0):
+            raise ValueError(f"lr_t_max: expected None (max_iter) or a positive integer, found "
+                             f"{self.lr_t_max!r}")
         if self.solver == "sgd":
             optimizer = "momentum" if self.momentum > 0 else "sgd"
         else:
@@ -126,6 +153,13 @@ class _BaseMLP(BaseEstimator):
             "beta1": float(self.beta_1), "beta2": float(self.beta_2),
             "epsilon": float(self.epsilon), "weight_decay": float(self.alpha) / batch,
             "precision": str(self.precision), "threads": int(self.threads),
+            # the schedule's T defaults to max_iter (not the epochs of one partial_fit call)
+            "lr_schedule": str(self.lr_schedule), "lr_step_size": int(self.lr_step_size),
+            "lr_gamma": float(self.lr_gamma),
+            "lr_t_max": int(self.max_iter if self.lr_t_max is None else self.lr_t_max),
+            "lr_min": float(self.lr_min), "lr_patience": int(self.lr_patience),
+            "lr_factor": float(self.lr_factor), "clip_norm": float(self.clip_norm),
+            "keep_best": bool(self.keep_best),
         }
 
     def _seed(self):
@@ -180,6 +214,7 @@ class _BaseMLP(BaseEstimator):
             self.__dict__.pop("_state", None)
         self.loss_curve_ = [float(v) for v in info["loss_curve"]]  # the whole run's
         self.n_iter_ = len(self.loss_curve_)
+        self.lr_curve_ = [float(v) for v in info["lr_curve"]]  # each epoch's learning rate
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.nan
         # With early_stopping: the held-out part's loss every epoch (backprop's own), and for
         # the classifier scikit-learn's validation_scores_ (its accuracy). The regressor's would

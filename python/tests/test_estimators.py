@@ -223,3 +223,29 @@ def test_early_stopping_holds_out_validation_data():
     assert clf.best_validation_score_ > 0.9 and clf.score(X / 16, labels) > 0.95
     reg = MLPRegressor(early_stopping=True, max_iter=5, random_state=0).fit(X / 16, y * 1.0)
     assert reg.validation_scores_ is None and len(reg.validation_loss_curve_) == 5
+
+
+def test_learning_rate_schedules_step_once_per_epoch():
+    X = np.random.RandomState(0).randn(60, 3)
+    y = X @ np.array([0.5, -1.0, 2.0])
+    step = MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", momentum=0.0,
+                        learning_rate_init=0.1, max_iter=6, random_state=1, lr_schedule="step",
+                        lr_step_size=2, lr_gamma=0.5).fit(X, y)
+    assert step.lr_curve_ == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025], rel=1e-12)
+    # cosine's T defaults to max_iter, also across partial_fit calls
+    cosine = MLPRegressor(hidden_layer_sizes=(8,), max_iter=4, random_state=1,
+                          learning_rate_init=0.01, lr_schedule="cosine", lr_min=0.001)
+    for _ in range(4):
+        cosine.partial_fit(X, y)
+    expected = [0.001 + 0.009 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)]
+    assert cosine.lr_curve_ == pytest.approx(expected, rel=1e-12)
+    constant = MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=1).fit(X, y)
+    assert constant.lr_curve_ == [0.001] * 3
+    with pytest.raises(ValueError, match="learning-rate schedule 'linear'"):
+        MLPRegressor(lr_schedule="linear").fit(X, y)
+    with pytest.raises(ValueError, match="lr_schedule.gamma"):
+        MLPRegressor(lr_schedule="exponential", lr_gamma=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="clip_norm"):
+        MLPRegressor(clip_norm=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="keep_best"):
+        MLPRegressor(keep_best=True).fit(X, y)
