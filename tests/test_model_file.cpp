@@ -179,6 +179,7 @@ TEST(ModelFile, InfoFieldsRoundTrip) {
   info.settings = {{"optimizer", "\"adam\""}, {"lr", "0.01"}, {"seed", "42"}};
   info.history = {{0, 1.5, 0.5}, {1, 0.75, std::numeric_limits<double>::quiet_NaN()}};
   info.history[1].test_accuracy = 0.25;
+  info.history[0].lr = 0.01, info.history[1].lr = 0.005;  // a schedule's rates
   const std::string text = model_to_json(model);
   const Model back = parse_model(text, "m.json");
   EXPECT_EQ(back.info.feature_names, info.feature_names);
@@ -194,6 +195,18 @@ TEST(ModelFile, InfoFieldsRoundTrip) {
   EXPECT_TRUE(std::isnan(back.info.history[1].accuracy));
   EXPECT_TRUE(std::isnan(back.info.history[0].val_loss));  // not recorded, not written
   EXPECT_EQ(back.info.history[1].test_accuracy, 0.25);
+  EXPECT_EQ(back.info.history[0].lr, 0.01);
+  EXPECT_EQ(back.info.history[1].lr, 0.005);
+  {  // a file from before the lr column: every rate unknown
+    std::string old = text;
+    const std::size_t at = old.find(",\n   \"lr\": [");
+    ASSERT_NE(at, std::string::npos) << text;
+    old.erase(at, old.find(']', at) + 1 - at);
+    const Model older = parse_model(old, "old.json");
+    ASSERT_EQ(older.info.history.size(), 2u);
+    EXPECT_EQ(older.info.history[1].loss, 0.75);
+    EXPECT_TRUE(std::isnan(older.info.history[0].lr));
+  }
   EXPECT_EQ(text.find("val_loss"), std::string::npos);
   EXPECT_EQ(model_to_json(back), text);
 

@@ -614,6 +614,38 @@ TEST(Train, ResumeWithAScheduleEqualsUninterruptedRun) {
   expect_resume_is_bit_identical<float>(step);
 }
 
+// A checkpoint from before schedules (no "lr_scheduler") resumes a constant-rate run exactly.
+TEST(Train, CheckpointWithoutSchedulerStateResumes) {
+  Network<double> net(2, {{4, {Activation::tanh}}, {1, {Activation::sigmoid}}}, Loss::mse);
+  initialize(net, Init::he_normal, 3);
+  Matrix<double> x(2, 4), y(1, 4);
+  x << 0, 0, 1, 1, 0, 1, 0, 1;
+  y << 0, 1, 1, 0;
+  TrainOptions o;
+  o.epochs = 6;
+  o.optimizer = OptimizerOptions::gd(0.5);
+  Network<double> straight = net;
+  train(straight, x, y, o);
+  std::string text;
+  TrainOptions first = o;
+  first.epochs = 3;
+  first.checkpoint_every = 3;
+  first.on_checkpoint = [&](const TrainState& s) { text = checkpoint_to_json(s, "f"); };
+  Network<double> part = net;
+  train(part, x, y, first);
+  nlohmann::json doc = nlohmann::json::parse(text);
+  ASSERT_TRUE(doc.contains("lr_scheduler"));
+  doc.erase("lr_scheduler");
+  const TrainState state = parse_checkpoint(doc.dump(), "old.json", nullptr);
+  EXPECT_FALSE(state.scheduler.has_value());
+  TrainOptions resumed = o;
+  resumed.resume = &state;
+  Network<double> rest = net;
+  const TrainResult r = train(rest, x, y, resumed);
+  EXPECT_EQ(r.history.back().lr, 0.5);
+  for (std::size_t l = 0; l < net.depth(); ++l) EXPECT_EQ(rest.layer(l).W, straight.layer(l).W);
+}
+
 TEST(Train, CheckpointErrorsAreClear) {
   std::string msg = test::error_of([] { parse_checkpoint("{}", "c.json", nullptr); });
   EXPECT_NE(msg.find("c.json: not a usable checkpoint"), std::string::npos) << msg;
