@@ -1,8 +1,9 @@
 #include "backprop/schedules.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "backprop/error.h"
 
@@ -34,11 +35,8 @@ ScheduleKind schedule_from_string(const std::string& name) {
 
 namespace {
 
-std::string number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
+// The shortest text that reads back as v (fingerprints tell every value apart).
+std::string number(double v) { return fmt::format("{}", v); }
 
 void require(bool ok, const char* field, const std::string& expected, const std::string& found) {
   if (!ok)
