@@ -73,6 +73,7 @@ function configFromControls() {
 // ---- applying a set-up ----------------------------------------------------------------------
 function applyState(state) {
   app.setup = state.setup;
+  app.setupCount = (app.setupCount || 0) + 1;
   app.config = { ...state.setup.config, ...(app.config && app.config.dataset === 'csv' && app.csv ? { csv: app.csv.text } : {}) };
   app.highlight = null;
   app.lastTrace = null;
@@ -94,13 +95,19 @@ function applyState(state) {
   onUpdate(state.update);
 }
 
-async function reconfigure(c) {
-  try {
-    app.config = c;
-    applyState(await session.configure(c));
-  } catch (e) {
-    showStatus(e.message);
-  }
+// One set-up change at a time, in the order asked (a blur and a select can both fire "change"):
+// the server and the page end on the last one.
+let chain = Promise.resolve();
+function reconfigure(c) {
+  app.config = c;
+  chain = chain.then(async () => {
+    try {
+      applyState(await session.configure(c));
+    } catch (e) {
+      showStatus(e.message);
+    }
+  });
+  return chain;
 }
 const changed = () => reconfigure(configFromControls());
 
@@ -177,7 +184,10 @@ function drawNetwork(update) {
   let maxW = 0;
   for (const layer of update.layers) for (const row of layer.W) for (const w of row) maxW = Math.max(maxW, Math.abs(w));
   for (const line of app.links) {
-    const w = update.layers[line.dataset.l].W[line.dataset.i][line.dataset.j];
+    // an event of the previous set-up may still arrive while the new one is drawn
+    const row = update.layers[line.dataset.l]?.W[line.dataset.i];
+    if (!row || row[line.dataset.j] === undefined) continue;
+    const w = row[line.dataset.j];
     line.setAttribute('stroke', w >= 0 ? '#0877bd' : '#f59322');
     line.setAttribute('stroke-width', Math.max(0.5, 6 * Math.abs(w) / (maxW || 1)).toFixed(2));
     line.setAttribute('stroke-opacity', '0.75');
@@ -186,6 +196,7 @@ function drawNetwork(update) {
   const n = update.thumbs.n;
   update.thumbs.layers.forEach((b64, l) => {
     const values = floats(b64);
+    if (!update.layers[l]) return;
     const act = update.layers[l].activation;
     (app.units[l + 1] || []).forEach((cv, u) => {
       if (cv.width !== n) cv.width = cv.height = n;
@@ -196,7 +207,7 @@ function drawNetwork(update) {
 
 function showLink(l, i, j) {
   const u = app.update;
-  if (!u) return;
+  if (!u || !u.layers[l]?.W[i]) return;
   const w = u.layers[l].W[i][j];
   const from = l === 0 ? `x${j + 1}` : `a${j + 1}(${l})`;
   let text = `W(${l + 1})[${i + 1}][${j + 1}]: from ${from} to unit ${i + 1} of layer ${l + 1}\n  weight w = ${fmt(w)}`;
