@@ -13,7 +13,8 @@ namespace backprop::serve {
 using nlohmann::json;
 
 Reply error_reply(int status, const std::string& message) {
-  return {status, json({{"error", message}}).dump()};
+  // the message may quote a request's bytes, which need not be UTF-8
+  return {status, json({{"error", message}}).dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
 json parse_body(const std::string& body) {

@@ -133,13 +133,20 @@ std::string make_event(const Network<double>& net, const Setup& s, Network<doubl
             {"message", st.message}, {"history", st.history}, {"layers", weights_json(net)}};
   if (s.two_d()) {
     scratch = net;
+    // In chunks of columns, so that the forward pass's stored z and a stay small (a session
+    // keeps its scratch network between events).
     const Matrix<double> g = plane_grid(s, limits.grid);
-    const Matrix<double>& out = scratch.forward(g);
-    std::vector<float> grid(static_cast<std::size_t>(out.size()));
-    for (Eigen::Index p = 0; p < out.cols(); ++p)
-      for (Eigen::Index o = 0; o < out.rows(); ++o)
-        grid[static_cast<std::size_t>(p * out.rows() + o)] = static_cast<float>(out(o, p));
-    j["grid"] = {{"n", limits.grid}, {"outputs", out.rows()}, {"data", base64(grid)}};
+    const Eigen::Index outputs = net.outputs(), chunk = 1024;
+    std::vector<float> grid(static_cast<std::size_t>(g.cols() * outputs));
+    Matrix<double> part;
+    for (Eigen::Index begin = 0; begin < g.cols(); begin += chunk) {
+      part = g.middleCols(begin, std::min(chunk, g.cols() - begin));
+      const Matrix<double>& out = scratch.forward(part);
+      for (Eigen::Index p = 0; p < out.cols(); ++p)
+        for (Eigen::Index o = 0; o < outputs; ++o)
+          grid[static_cast<std::size_t>((begin + p) * outputs + o)] = static_cast<float>(out(o, p));
+    }
+    j["grid"] = {{"n", limits.grid}, {"outputs", outputs}, {"data", base64(grid)}};
     const Matrix<double> t = plane_grid(s, limits.thumb);
     scratch.forward(t);
     json thumbs = json::array();
@@ -153,7 +160,7 @@ std::string make_event(const Network<double>& net, const Setup& s, Network<doubl
     }
     j["thumbs"] = {{"n", limits.thumb}, {"layers", std::move(thumbs)}};
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 json points_json(const Dataset& d, bool two_d) {
@@ -183,7 +190,7 @@ std::string make_setup_json(const Setup& s) {
             {"plane", {s.x0, s.x1, s.y0, s.y1}},
             {"train", points_json(s.train, s.two_d())},
             {"test", points_json(s.test, s.two_d())}};
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);  // names from a user's CSV
 }
 
 // Splits off the test part and sets the plane; shared by both set-up makers.
@@ -590,6 +597,37 @@ bool Session::wait_for_work() {
   }
 }
 
+namespace {
+// At most one event is computed per core at a time, all sessions together: 50 sessions playing
+// on two cores then share them instead of thrashing, and requests still get their turn.
+class ComputeSlots {
+ public:
+  ComputeSlots() : free_(std::max(1u, std::thread::hardware_concurrency())) {}
+  void acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return free_ > 0; });
+    --free_;
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++free_;
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  unsigned free_;
+};
+ComputeSlots compute_slots;
+struct ComputeSlot {
+  ComputeSlot() { compute_slots.acquire(); }
+  ~ComputeSlot() { compute_slots.release(); }
+  ComputeSlot(const ComputeSlot&) = delete;
+  ComputeSlot& operator=(const ComputeSlot&) = delete;
+};
+}  // namespace
+
 void Session::publish(const Network<double>& net, const Setup& setup) {
   EventState st;
   std::vector<Point> history;
@@ -615,7 +653,11 @@ void Session::publish(const Network<double>& net, const Setup& setup) {
   for (const Point& p : history_) add(p);
   if (epochs_done_ > 0 && (history_.empty() || history_.back().epoch != last_.epoch)) add(last_);
   st.history = std::move(h);
-  auto event = std::make_shared<const std::string>(make_event(net, setup, view_, st, limits_));
+  std::shared_ptr<const std::string> event;
+  {
+    ComputeSlot slot;
+    event = std::make_shared<const std::string>(make_event(net, setup, view_, st, limits_));
+  }
   auto copy = std::make_shared<const Network<double>>(net);
   std::lock_guard<std::mutex> lock(mutex_);
   if (pending_ || closing_) return;
