@@ -97,11 +97,27 @@ try {
   check('the gradient check runs and passes', gc.includes('PASSED') && gc.includes('W1') && gc.includes('b2'), gc.slice(0, 200));
   if (shots) await page.screenshot({ path: join(shots, 'playground_xor.png'), fullPage: true });
 
+  // ---- download the model, reset (the initial weights again), load the download back
+  const saved = await page.evaluate(async () => (await fetch(document.getElementById('download-model').href)).text());
+  const trainedW = JSON.parse(saved).layers[0].weights;
+  await page.click('#reset');
+  await page.waitForFunction(() => playground.update.epoch === 0);
+  const resetW = await page.evaluate(() => playground.update.layers[0].W);
+  check('reset brings back the initial weights', JSON.stringify(resetW) !== JSON.stringify(trainedW));
+  await page.setInputFiles('#model-file', { name: 'xor.json', mimeType: 'application/json', buffer: Buffer.from(saved) });
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('Loaded xor.json'));
+  const loaded = await page.evaluate(() => ({ W: playground.update.layers[0].W, acc: document.getElementById('train-acc')?.textContent }));
+  check('a downloaded model loads back with its weights', JSON.stringify(loaded.W) === JSON.stringify(trainedW), JSON.stringify(loaded));
+  await page.setInputFiles('#model-file', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "backprop-model", "version": 7}') });
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('broken.json'));
+  const msg = await page.textContent('#status');
+  check('a broken model file gets the library\'s message', msg.includes('broken.json') && msg.includes('version'), msg);
+
   // ---- a CSV with an error: the library's message, with line and column
   await page.setInputFiles('#csv-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,label\n1,2,x\n3,oops,y\n') });
-  await page.waitForFunction(() => !document.getElementById('status').hidden);
-  const bad = await page.textContent('#status');
-  check('a bad CSV shows the library\'s message', bad.includes("bad.csv:3:2 (column 'b'): expected a finite number, found 'oops'"), bad);
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('bad.csv'));
+  const badCsv = await page.textContent('#status');
+  check('a bad CSV shows the library\'s message', badCsv.includes("bad.csv:3:2 (column 'b'): expected a finite number, found 'oops'"), badCsv);
 
   // ---- a CSV with 3 features: no map, everything else works
   const rows = ['u,v,w,kind'];
