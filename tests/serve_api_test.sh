@@ -110,6 +110,42 @@ expect_http 400 "config.hidden: expected layer sizes from 1 to 32, found 99" POS
 expect_http 200 '"ok":true' DELETE "/api/session/$id"
 expect_http 404 "no session" GET "/api/session/$id/state"
 
+# ---- a new rate, speed or batch size keeps the network training: interrupted and resumed by the
+# library's resume, the run ends bit-identical to an uninterrupted one
+new_session() {  # new_session CONFIG-JSON: sets $sid
+  echo "$1" >"$tmp/c.json"
+  http POST /api/session "$tmp/c.json"
+  sid=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$tmp/body")
+}
+steps() {  # steps N: N single epochs on $sid, then wait until they are done
+  for _ in $(seq "$1"); do http POST "/api/session/$sid/command" "$tmp/step.json"; done
+  for _ in $(seq 100); do
+    http GET "/api/session/$sid/state"
+    [[ $($py -c "import json,sys; print(json.load(open(sys.argv[1]))['update']['epoch'])" "$tmp/body") == "$2" ]] && return
+    sleep 0.1
+  done
+}
+cfg='{"dataset": "moons", "n": 60, "hidden": [5], "activations": ["tanh"], "optimizer": "adam", "lr": 0.05, "batch": 16, "epochs_per_update": 1}'
+new_session "$cfg"
+steps 6 6
+http GET "/api/session/$sid/model"
+cp "$tmp/body" "$tmp/straight.json"
+new_session "$cfg"
+steps 3 3
+echo "${cfg/\"epochs_per_update\": 1/\"epochs_per_update\": 5}" >"$tmp/tune.json"
+expect_http 200 '"tuned":true' POST "/api/session/$sid/config" "$tmp/tune.json"
+expect_http 200 '"epoch":3' GET "/api/session/$sid/state"
+steps 3 6
+http GET "/api/session/$sid/model"
+check "a run tuned half-way ends bit-identical to an uninterrupted one" -- cmp -s "$tmp/body" "$tmp/straight.json"
+echo "${cfg/\"lr\": 0.05/\"lr\": 0.5}" >"$tmp/tune.json"
+expect_http 200 '"tuned":true' POST "/api/session/$sid/config" "$tmp/tune.json"
+steps 1 7
+check "... and a new rate trains on from there" -- grep -q '"epoch":7' "$tmp/body"
+echo "${cfg/tanh/relu}" >"$tmp/tune.json"
+expect_http 200 '"tuned":false' POST "/api/session/$sid/config" "$tmp/tune.json"
+expect_http 200 '"epoch":0' GET "/api/session/$sid/state"
+
 kill -0 "$server_pid" 2>/dev/null
 check "the server is still running" -- test $? -eq 0
 finish serve_api

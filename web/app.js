@@ -72,8 +72,16 @@ function configFromControls() {
 
 // ---- applying a set-up ----------------------------------------------------------------------
 function applyState(state) {
-  app.setup = state.setup;
   app.setupCount = (app.setupCount || 0) + 1;
+  app.lastTuned = !!state.tuned;
+  if (state.tuned) {  // a new rate, L2, batch size or speed: the same network trains on
+    app.setup = state.setup;
+    app.config = { ...state.setup.config, ...(app.config && app.config.dataset === 'csv' && app.csv ? { csv: app.csv.text } : {}) };
+    controlsFromConfig(app.config);
+    writeUrl();
+    return;
+  }
+  app.setup = state.setup;
   app.config = { ...state.setup.config, ...(app.config && app.config.dataset === 'csv' && app.csv ? { csv: app.csv.text } : {}) };
   app.highlight = null;
   app.lastTrace = null;
@@ -388,7 +396,10 @@ function wire() {
     b.onclick = () => {
       if (b.dataset.preset === 'compare') return startComparison();
       app.csv = null;
-      reconfigure({ ...PRESETS[b.dataset.preset] });
+      // a preset starts afresh, also when only its rate differs from the current set-up
+      reconfigure({ ...PRESETS[b.dataset.preset] }).then(() => {
+        if (app.lastTuned) { setPlaying(false); return session.command('reset'); }
+      }).catch((e) => showStatus(e.message));
     };
   $('compare-close').onclick = stopComparison;
   $('share').onclick = async () => {
@@ -422,8 +433,7 @@ function wire() {
   });
   window.addEventListener('pagehide', () => { session.close(); stopComparison(); });
 }
-// The speed changes how often the server reports, not the set-up: keep the weights? No: a
-// new set-up is simplest and honest (the network restarts), but only if nothing was trained.
+// The speed is a tunable setting: the server keeps the network training (see applyState).
 function reconfigureKeep() { changed(); }
 
 async function main() {

@@ -180,8 +180,12 @@ void run_server(const ServerOptions& options,
   });
   svr.Post(id + "/config", [&](const httplib::Request& req, httplib::Response& res) {
     with_session(req, res, [&](Session& s) {
-      s.install(make_setup(parse_config(parse_body(req.body), limits), limits));
-      return Reply{200, state_json(s)};
+      const Config c = parse_config(parse_body(req.body), limits);
+      const bool tuned = s.tune(c);  // a new rate or batch size keeps the network training
+      if (!tuned) s.install(make_setup(c, limits));
+      std::string state = state_json(s);
+      state.pop_back();
+      return Reply{200, state + ",\"tuned\":" + (tuned ? "true" : "false") + "}"};
     });
   });
   svr.Post(id + "/command", [&](const httplib::Request& req, httplib::Response& res) {

@@ -450,6 +450,24 @@ void Session::install(std::shared_ptr<Setup> setup) {
   events_cv_.notify_all();
 }
 
+bool Session::tune(const Config& config) {
+  const auto fixed = [](const Config& c) {
+    json j = config_to_json(c);
+    for (const char* key : {"lr", "l2", "batch", "epochs_per_update"}) j.erase(key);
+    return j;
+  };
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Config& now = published_setup_->config;
+  if (fixed(config) != fixed(now) || config.csv != now.csv) return false;
+  auto setup = std::make_shared<Setup>(*published_setup_);
+  setup->config = config;
+  setup_json_ = make_setup_json(*setup);
+  published_setup_ = setup;
+  tuned_ = std::move(setup);
+  cv_.notify_all();
+  return true;
+}
+
 void Session::command(const std::string& action) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (action == "play") {
@@ -577,23 +595,33 @@ std::string Session::gradient_check() const {
 bool Session::wait_for_work() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    cv_.wait(lock, [&] { return closing_ || pending_ || playing_ || steps_ > 0; });
+    cv_.wait(lock, [&] { return closing_ || pending_ || tuned_ || playing_ || steps_ > 0; });
     if (closing_) return false;
-    if (!pending_) return true;
-    setup_ = pending_;
-    pending_.reset();
-    network_ = setup_->network;
-    epochs_done_ = 0;
-    history_.clear();
-    stride_ = 1;
-    status_ = "paused";
-    message_.clear();
-    published_epoch_ = 0;
-    // The page gets the initial network again (install() published it for a new set-up already,
-    // not for a reset of the same one), then training waits for play or step.
-    lock.unlock();
-    publish(network_, *setup_);
-    lock.lock();
+    if (pending_) {
+      setup_ = pending_;
+      pending_.reset();
+      tuned_.reset();
+      resume_.reset();
+      network_ = setup_->network;
+      epochs_done_ = 0;
+      history_.clear();
+      stride_ = 1;
+      status_ = "paused";
+      message_.clear();
+      published_epoch_ = 0;
+      // The page gets the initial network again (install() published it for a new set-up
+      // already, not for a reset of the same one), then training waits for play or step.
+      lock.unlock();
+      publish(network_, *setup_);
+      lock.lock();
+      continue;
+    }
+    if (tuned_) {  // same data and network, new rate or batch: the next run resumes
+      setup_ = std::move(tuned_);
+      tuned_.reset();
+      continue;
+    }
+    return true;
   }
 }
 
@@ -691,7 +719,16 @@ void Session::run() {
       message_.clear();
     }
     TrainOptions options;
-    options.epochs = limits_.max_epochs - epochs_done_;
+    if (resume_)
+      options.resume = resume_.get();  // after tune(): the same run, new settings
+    else
+      run_base_ = epochs_done_;
+    options.epochs = limits_.max_epochs - run_base_;
+    // Called when the run is interrupted: kept, so that a tune() continues it exactly.
+    std::unique_ptr<TrainState> interrupted;
+    options.on_checkpoint = [&interrupted](const TrainState& state) {
+      interrupted = std::make_unique<TrainState>(state);
+    };
     options.batch_size = s.config.batch;
     options.seed = s.config.seed;
     options.classification = true;
@@ -703,7 +740,7 @@ void Session::run() {
     options.optimizer.lr = s.config.lr;
     options.optimizer.weight_decay = o == "rprop" ? 0 : s.config.l2;
     const bool has_test = s.test.size() > 0;
-    const int first = epochs_done_;
+    const int first = run_base_;
     const std::chrono::duration<double> period(1.0 / limits_.max_updates_per_second);
     const auto on_epoch = [&](EpochRecord& r) -> bool {
       epochs_done_ = first + r.epoch + 1;
@@ -719,14 +756,14 @@ void Session::run() {
         }
       }
       std::unique_lock<std::mutex> lock(mutex_);
-      if (closing_ || pending_) return false;
+      if (closing_ || pending_ || tuned_) return false;
       if (steps_ > 0) {
         if (--steps_ > 0) return true;
       } else if (playing_) {
         if (epochs_done_ - published_epoch_ < s.config.epochs_per_update) return true;
         const auto due = last_publish_ + std::chrono::duration_cast<clock::duration>(period);
-        cv_.wait_until(lock, due, [&] { return closing_ || pending_ || !playing_; });
-        if (closing_ || pending_) return false;
+        cv_.wait_until(lock, due, [&] { return closing_ || pending_ || tuned_ || !playing_; });
+        if (closing_ || pending_ || tuned_) return false;
         lock.unlock();
         publish(network_, s);
         return true;
@@ -735,8 +772,8 @@ void Session::run() {
       lock.unlock();
       publish(network_, s);
       lock.lock();
-      cv_.wait(lock, [&] { return closing_ || pending_ || playing_ || steps_ > 0; });
-      return !(closing_ || pending_);
+      cv_.wait(lock, [&] { return closing_ || pending_ || tuned_ || playing_ || steps_ > 0; });
+      return !(closing_ || pending_ || tuned_);
     };
     TrainResult result;
     std::string failure;
@@ -746,9 +783,11 @@ void Session::run() {
     } catch (const std::exception& e) {
       failure = e.what();
     }
+    resume_ = std::move(interrupted);  // only an interrupted run continues
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (pending_ || closing_) continue;
+      if (pending_ || closing_ || tuned_) continue;
+      resume_.reset();
       if (!failure.empty() || result.diverged) {
         playing_ = false;
         steps_ = 0;

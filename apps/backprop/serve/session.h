@@ -21,6 +21,7 @@
 #include "backprop/data/dataset.h"
 #include "backprop/model/model.h"
 #include "backprop/network.h"
+#include "backprop/train.h"
 
 namespace backprop::serve {
 
@@ -91,8 +92,12 @@ class Session {
   const std::string& id() const { return id_; }
   // play, pause, step (one epoch), reset (the config's initial network again).
   void command(const std::string& action);
-  // Installs a new set-up (the network restarts); returns the description the page draws from.
+  // Installs a new set-up (the network restarts).
   void install(std::shared_ptr<Setup> setup);
+  // A config that differs from the current one only in lr, l2, batch or epochs_per_update is
+  // applied to the running network (training resumes with the optimizer's state, as a resumed
+  // checkpoint does); returns false, changing nothing, for any other difference.
+  bool tune(const Config& config);
   // The set-up's description: config, data points, classes, plane (JSON text).
   std::string setup_json() const;
   // The latest event (JSON text) and its version.
@@ -125,7 +130,7 @@ class Session {
   mutable std::mutex mutex_;
   std::condition_variable cv_, events_cv_;
   // handed to the worker (under mutex_)
-  std::shared_ptr<Setup> pending_;
+  std::shared_ptr<Setup> pending_, tuned_;
   bool playing_ = false, closing_ = false;
   int steps_ = 0;
   // worker's (published copies under mutex_)
@@ -134,7 +139,8 @@ class Session {
   std::shared_ptr<const Network<double>> published_net_;
   std::shared_ptr<const Setup> published_setup_;
   std::string setup_json_;
-  int epochs_done_ = 0;
+  int epochs_done_ = 0, run_base_ = 0;  // run_base_: epochs before the current train() run
+  std::unique_ptr<TrainState> resume_;  // where an interrupted run continues (after tune())
   std::string status_ = "paused", message_;
   struct Point {
     int epoch;
