@@ -259,6 +259,7 @@ function onUpdate(update) {
 }
 function drawPending() {
   if (!pending) return;
+  const t0 = performance.now();
   const u = pending;
   pending = null;
   app.update = u;
@@ -286,6 +287,7 @@ function drawPending() {
     // a pause from elsewhere (another tab of this session)
   }
   app.stats.drawn++;
+  app.stats.drawMs = (app.stats.drawMs || 0) + performance.now() - t0;
   const now = performance.now();
   if (now - app.stats.since >= 1000) {
     app.stats.rate = (app.stats.drawn - (app.stats.drawnAt || 0)) * 1000 / (now - app.stats.since);

@@ -16,12 +16,13 @@ await page.goto(`${url}#${encodeURIComponent(JSON.stringify(config))}`);
 await page.waitForFunction(() => window.playground && window.playground.ready);
 await page.click('#play');
 await page.waitForTimeout(2000);  // warm up
-const start = await page.evaluate(() => ({ drawn: playground.stats.drawn, received: playground.stats.updates, epoch: playground.update.epoch, t: performance.now() }));
+const start = await page.evaluate(() => ({ ms: playground.stats.drawMs, drawn: playground.stats.drawn, received: playground.stats.updates, epoch: playground.update.epoch, t: performance.now() }));
 await page.waitForTimeout(Number(seconds) * 1000);
-const end = await page.evaluate(() => ({ drawn: playground.stats.drawn, received: playground.stats.updates, epoch: playground.update.epoch, t: performance.now(),
+const end = await page.evaluate(() => ({ ms: playground.stats.drawMs, drawn: playground.stats.drawn, received: playground.stats.updates, epoch: playground.update.epoch, t: performance.now(),
   grid: playground.update.grid.n, thumbs: playground.update.thumbs.layers.length, train: playground.setup.train.n }));
 const s = (end.t - start.t) / 1000;
 console.log(`2-8-8-1 on ${end.train} points, ${end.grid}x${end.grid} grid, thumbnails of ${end.thumbs} layers: ` +
   `${((end.drawn - start.drawn) / s).toFixed(1)} updates/s drawn, ${((end.received - start.received) / s).toFixed(1)} received, ` +
-  `${((end.epoch - start.epoch) / s).toFixed(1)} epochs/s over ${s.toFixed(1)} s`);
+  `${((end.epoch - start.epoch) / s).toFixed(1)} epochs/s over ${s.toFixed(1)} s; ` +
+  `${((end.ms - start.ms) / (end.drawn - start.drawn)).toFixed(1)} ms of script per drawn update`);
 await browser.close();
