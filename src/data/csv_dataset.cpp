@@ -175,9 +175,7 @@ std::pair<std::vector<std::string>, std::vector<int>> classes_of(
   return {classes, labels};
 }
 
-}  // namespace
-
-namespace {
+// load_csv_dataset's work on a table `read` gives (a file's or an upload's).
 Dataset dataset_from_table(const std::string& path, const CsvDatasetOptions& options,
                            const std::function<CsvTable()>& read) {
   const bool classify = !options.target.empty();
