@@ -146,6 +146,10 @@ echo "${cfg/tanh/relu}" >"$tmp/tune.json"
 expect_http 200 '"tuned":false' POST "/api/session/$sid/config" "$tmp/tune.json"
 expect_http 200 '"epoch":0' GET "/api/session/$sid/state"
 
+port=${URL##*:}
+expect 1 "cannot listen on 127.0.0.1:${port%/}" -- "$BP" serve --port "${port%/}"
+
 kill -0 "$server_pid" 2>/dev/null
 check "the server is still running" -- test $? -eq 0
+stop_server
 finish serve_api

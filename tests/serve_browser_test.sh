@@ -14,4 +14,6 @@ if [[ ! -d "$root/node_modules/playwright-core" ]] || [[ ! -x "${CHROMIUM:-/usr/
 fi
 start_server
 # node resolves playwright-core from the test's directory upwards: the repository's node_modules
-timeout 170 node "$here/browser/playground.mjs" "$URL" "$BP" "$tmp" ${SHOTS:+"$SHOTS"}
+timeout 170 node "$here/browser/playground.mjs" "$URL" "$BP" "$tmp" ${SHOTS:+"$SHOTS"} || fails=$((fails + 1))
+stop_server
+finish serve_browser_server

@@ -34,3 +34,18 @@ expect_http() {
     pass=$((pass + 1))
   fi
 }
+
+# stop_server: SIGTERM; the server must stop cleanly with exit status 0 (under the sanitizers, a
+# leak or an error report at exit makes it non-zero and is shown).
+stop_server() {
+  kill -TERM "$server_pid" 2>/dev/null
+  local rc=0
+  wait "$server_pid" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    echo "FAIL: the server stopped with exit status $rc on SIGTERM:"
+    tail -40 "$tmp/serve.err"
+    fails=$((fails + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
