@@ -4,7 +4,7 @@
 // Loads the page (the initial state is drawn before any training event), trains XOR to 100 %
 // accuracy, clicks a point and compares every number of the backprop view with `backprop trace`
 // on the same model and sample, hovers a link, checks gradients, loads a bad CSV (the library's
-// message with line and column) and a 3-feature CSV, makes training diverge, and reloads from a
+// message with line and column) and a 3-feature CSV dropped on the page, makes training diverge, and reloads from a
 // shared URL to the same set-up. With SCREENSHOT-DIR it also writes the README's screenshots.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -119,10 +119,15 @@ try {
   const badCsv = await page.textContent('#status');
   check('a bad CSV shows the library\'s message', badCsv.includes("bad.csv:3:2 (column 'b'): expected a finite number, found 'oops'"), badCsv);
 
-  // ---- a CSV with 3 features: no map, everything else works
+  // ---- a CSV with 3 features, dropped on the page: no map, everything else works
   const rows = ['u,v,w,kind'];
   for (let i = 0; i < 40; ++i) rows.push(`${i % 7},${(i * 3) % 5},${i % 2},${i % 3 === 0 ? 'odd' : 'even'}`);
-  await page.setInputFiles('#csv-file', { name: 'three.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'three.csv', { type: 'text/csv' }));
+    return dt;
+  }, rows.join('\n'));
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer });
   await page.waitForFunction(() => playground.setup && playground.setup.inputs === 3);
   const note = await page.textContent('#map-note');
   check('3 features: the map panel says so', note.includes('3 input features'), note);
