@@ -3,9 +3,11 @@
 //
 // Loads the page (the initial state is drawn before any training event), trains XOR to 100 %
 // accuracy, clicks a point and compares every number of the backprop view with `backprop trace`
-// on the same model and sample, hovers a link, checks gradients, loads a bad CSV (the library's
-// message with line and column) and a 3-feature CSV dropped on the page, makes training diverge, and reloads from a
-// shared URL to the same set-up. With SCREENSHOT-DIR it also writes the README's screenshots.
+// on the same model and sample, hovers a link, checks gradients, downloads the model, resets and
+// loads it back (and a broken model file: its message), loads a bad CSV (the library's message
+// with line and column) and drops a 3-feature CSV on the page, makes training diverge, and
+// reloads from a shared URL to the same set-up. With SCREENSHOT-DIR it also writes the README's
+// screenshots.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
