@@ -152,4 +152,12 @@ expect 1 "cannot listen on 127.0.0.1:${port%/}" -- "$BP" serve --port "${port%/}
 kill -0 "$server_pid" 2>/dev/null
 check "the server is still running" -- test $? -eq 0
 stop_server
+
+# ---- idle sessions are reclaimed (a server with a 1 s idle limit)
+start_server --session-idle 1
+new_session '{"dataset": "xor"}'
+expect_http 200 '"epoch":0' GET "/api/session/$sid/state"
+sleep 4
+expect_http 404 "no session $sid (it was closed or reclaimed after being idle" GET "/api/session/$sid/state"
+stop_server
 finish serve_api
