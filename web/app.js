@@ -446,9 +446,10 @@ async function main() {
   try {
     applyState(await session.create(app.config));
   } catch (e) {
-    showStatus(e.message);
+    // e.g. a link to a CSV set-up: the CSV's data is not in the URL
     app.config = { ...DEFAULT };
     applyState(await session.create(app.config));
+    showStatus(`${e.message} (started with the default set-up instead)`, 'warn');
   }
   app.ready = true;
 }
