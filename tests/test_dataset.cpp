@@ -116,6 +116,25 @@ TEST(LoadCsvDataset, IntegerLabelsSortNumerically) {
   EXPECT_EQ(d.y, rows({{0, 0, 0, 1}, {0, 1, 0, 0}, {1, 0, 1, 0}}));
 }
 
+TEST(LoadCsvDataset, FromTextIsTheFilesDatasetAndNamesLineAndColumn) {
+  // What the playground does with an upload: the same rules as a file, named by `source`.
+  const std::string text = "x1,x2,y\n1,2,b\n3,4,a\n5,6,b\n";
+  TempFile file(text);
+  const Dataset from_file = load_csv_dataset(file.path(), classify("y"));
+  const Dataset from_text = csv_dataset_from_text(text, "upload.csv", classify("y"));
+  EXPECT_EQ(from_text.source, "upload.csv");
+  EXPECT_EQ(from_text.x, from_file.x);
+  EXPECT_EQ(from_text.y, from_file.y);
+  EXPECT_EQ(from_text.class_names, from_file.class_names);
+  EXPECT_EQ(from_text.feature_names, from_file.feature_names);
+  try {
+    csv_dataset_from_text("a,b,label\n1,2,x\n3,oops,y\n", "bad.csv", classify("label"));
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "bad.csv:3:2 (column 'b'): expected a finite number, found 'oops'");
+  }
+}
+
 TEST(LoadCsvDataset, IntegerLabelsOfTheSameValueAreOneClass) {
   TempFile file("x,y\n1,01\n2,1\n3,+2\n4, 2\n");
   const Dataset d = load_csv_dataset(file.path(), classify("y"));

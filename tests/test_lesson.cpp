@@ -2,8 +2,10 @@
 // (tests/golden/generate_lesson.py, plain NumPy float64), to 1e-9.
 #include <gtest/gtest.h>
 
+#include "backprop/error.h"
 #include "backprop/init.h"
 #include "backprop/io/model_file.h"
+#include "backprop/model/model.h"
 #include "backprop/optimizers.h"
 #include "backprop/random.h"
 #include "backprop/teach/lesson.h"
@@ -123,6 +125,33 @@ TEST(LessonExamples, LessonPrintsAgreeToTheirPrecision) {
 }
 
 // Random(seed) is NumPy's legacy np.random.seed(seed) stream, bit for bit.
+TEST(LessonExamples, TraceModelScalesInputsAndChecksShapes) {
+  // The rule `backprop trace --model` and the playground's POST /api/trace share.
+  const LessonExample e = lesson_example("network-2-2-1");
+  Model model{e.network, {}};
+  EXPECT_EQ(trace_to_json(trace_model(model, e.x, e.y, 1.0)),
+            trace_to_json(trace(e.network, e.x, e.y, 1.0)));
+  model.info.input_mean = Vector<double>::Constant(2, 1.0);
+  model.info.input_scale = Vector<double>::Constant(2, 2.0);
+  const Matrix<double> scaled = (e.x.array() - 1.0) / 2.0;
+  EXPECT_EQ(trace_to_json(trace_model(model, e.x, e.y, 1.0)),
+            trace_to_json(trace(e.network, scaled, e.y, 1.0)));
+  const auto message = [&](const Matrix<double>& x, const Matrix<double>& y) {
+    try {
+      trace_model(model, x, y);
+    } catch (const Error& err) {
+      return std::string(err.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message(e.x, Matrix<double>::Zero(2, 1)),
+            "y: expected 1 row (one per output), found 2");
+  EXPECT_EQ(message(Matrix<double>::Zero(2, 2), e.y),
+            "y: expected 2 columns (one per sample of x), found 1");
+  EXPECT_EQ(message(Matrix<double>::Zero(3, 1), e.y),
+            "the data has 3 input values per sample, the model expects 2");
+}
+
 TEST(NumpyCompatibleRandom, MatchesNumpyStreamsExactly) {
   const nlohmann::json g = test::load_golden("numpy_mt_normals.json");
   Random r42(42);

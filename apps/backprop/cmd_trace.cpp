@@ -60,8 +60,11 @@ int run_trace(const TraceOptions& o) {
     net = with_loss;
   }
   check_data_fits(net, x, y, o.data);
-  const bool scaled = apply_model_scaling(info, x);
-  const bp::Trace t = bp::trace(net, x, y, lr);
+  // The one rule from a model and raw samples to a trace, shared with `backprop serve`'s
+  // POST /api/trace (the model file's input scaling applied first).
+  const bp::Model model{net, info};
+  const bool scaled = model.is_standardized();
+  const bp::Trace t = bp::trace_model(model, x, y, lr);
   if (o.format == "json") {
     if (scaled) std::fprintf(stderr, "backprop: note: %s\n", kScalingNote);
     std::fputs(bp::trace_to_json(t).c_str(), stdout);

@@ -28,5 +28,6 @@ Command add_data_command(CLI::App& app);       // cmd_data.cpp
 Command add_plot_command(CLI::App& app);       // cmd_plot.cpp
 Command add_sweep_command(CLI::App& app);      // cmd_plot.cpp
 Command add_graph_command(CLI::App& app);      // cmd_graph.cpp
+Command add_serve_command(CLI::App& app);      // serve/cmd_serve.cpp: the playground
 
 }  // namespace backprop::cli

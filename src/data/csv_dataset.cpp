@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -174,9 +175,9 @@ std::pair<std::vector<std::string>, std::vector<int>> classes_of(
   return {classes, labels};
 }
 
-}  // namespace
-
-Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& options) {
+// load_csv_dataset's work on a table `read` gives (a file's or an upload's).
+Dataset dataset_from_table(const std::string& path, const CsvDatasetOptions& options,
+                           const std::function<CsvTable()>& read) {
   const bool classify = !options.target.empty();
   if (classify == !options.targets.empty()) {
     throw usage_error(path +
@@ -187,7 +188,7 @@ Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& optio
   if (!classify && !options.class_names.empty()) {
     throw usage_error(path + ": class names were given but the targets are numeric columns");
   }
-  const CsvTable table = read_csv(path);
+  const CsvTable table = read();
   // Target columns first, so that "every other column" can exclude them.
   const ColumnSelection select{table, Error::Kind::usage};
   const std::vector<std::size_t> target_columns =
@@ -233,6 +234,16 @@ Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& optio
   }
   encode_targets(d, options.encoding);
   return d;
+}
+}  // namespace
+
+Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& options) {
+  return dataset_from_table(path, options, [&path] { return read_csv(path); });
+}
+
+Dataset csv_dataset_from_text(std::string_view text, const std::string& source,
+                              const CsvDatasetOptions& options) {
+  return dataset_from_table(source, options, [&] { return parse_csv_text(text, source); });
 }
 
 std::string dataset_to_csv(const Dataset& d) {

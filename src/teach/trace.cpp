@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "backprop/error.h"
 #include "backprop/optimizers.h"
 
 namespace backprop {
@@ -50,6 +51,22 @@ Trace trace(const Network<double>& network, const Matrix<double>& x, const Matri
     }
   }
   return t;
+}
+
+Trace trace_model(const Model& model, const Matrix<double>& x, const Matrix<double>& y,
+                  std::optional<double> lr) {
+  const Network<double>& net = model.network;
+  const auto plural = [](Eigen::Index n, const char* what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  };
+  if (x.cols() == 0) throw Error("x: expected at least one sample (column), found none");
+  if (y.rows() != net.outputs())
+    throw Error("y: expected " + plural(net.outputs(), "row") + " (one per output), found " +
+                std::to_string(y.rows()));
+  if (y.cols() != x.cols())
+    throw Error("y: expected " + plural(x.cols(), "column") + " (one per sample of x), found " +
+                std::to_string(y.cols()));
+  return trace(net, model.prepare(x), y, lr);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backprop/data/dataset.h"
@@ -32,6 +33,9 @@ struct CsvDatasetOptions {
 // or not exactly one of target/targets are usage Errors; bad cells are data Errors naming
 // file:line:column.
 Dataset load_csv_dataset(const std::string& path, const CsvDatasetOptions& options);
+// The same from CSV text already in memory (an upload); `source` names it in messages.
+Dataset csv_dataset_from_text(std::string_view text, const std::string& source,
+                              const CsvDatasetOptions& options);
 
 // CSV export: a header of the feature names then "label" (class names) — or the numeric target
 // names —, one row per sample, numbers in shortest round-trip form, so load_csv_dataset reads the

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backprop/model/model.h"
 #include "backprop/network.h"
 
 namespace backprop {
@@ -37,6 +38,13 @@ struct Trace {
 // (the network itself is not changed).
 Trace trace(const Network<double>& network, const Matrix<double>& x, const Matrix<double>& y,
             std::optional<double> lr = std::nullopt);
+
+// The trace of a model on raw samples, as `backprop trace --model` and the playground's
+// POST /api/trace show it: x (features x N) must have one row per input and y one row per
+// output with as many columns (else a data Error saying what was expected and found); the model's
+// input scaling, if any, is applied to x first.
+Trace trace_model(const Model& model, const Matrix<double>& x, const Matrix<double>& y,
+                  std::optional<double> lr = std::nullopt);
 
 // The lesson-style text tables (sections 3 and 5).
 std::string trace_to_text(const Trace& trace, const std::string& title = "");
