@@ -28,5 +28,7 @@ Command add_data_command(CLI::App& app);       // cmd_data.cpp
 Command add_plot_command(CLI::App& app);       // cmd_plot.cpp
 Command add_sweep_command(CLI::App& app);      // cmd_plot.cpp
 Command add_graph_command(CLI::App& app);      // cmd_graph.cpp
+Command add_export_command(CLI::App& app);     // cmd_onnx.cpp
+Command add_import_command(CLI::App& app);     // cmd_onnx.cpp
 
 }  // namespace backprop::cli
