@@ -549,6 +549,8 @@ Model Importer::run() {
           layer.has_bias = true;
         }
       }
+      if (!layer.W.allFinite() || !layer.b.allFinite())
+        fail(node, "alpha or beta times the weights overflows to infinity");
       layer.from_matmul = op == "MatMul";
       if (!layers_.empty() && layers_.back().W.rows() != layer.W.cols())
         fail(node, "takes " + std::to_string(layer.W.cols()) + " inputs but the layer before it (" +
