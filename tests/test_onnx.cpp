@@ -194,6 +194,52 @@ std::string error_of(const std::string& bytes) {
       EXPECT_NE(message.find(part), std::string::npos) << message; \
   } while (0)
 
+// A node inserted at `index` of the graph's (topologically sorted) node list.
+onnx::NodeProto& insert_node(onnx::ModelProto& m, int index) {
+  auto* nodes = m.mutable_graph()->mutable_node();
+  nodes->Add();
+  for (int i = nodes->size() - 1; i > index; --i) nodes->SwapElements(i, i - 1);
+  return *nodes->Mutable(index);
+}
+
+TEST(Onnx, IdentityFlattenAndConstantNodesAreRead) {
+  // Identity and Flatten(axis 1) in the chain, layer 3's bias from a Constant node instead of an
+  // initializer: the same model comes back.
+  const std::string bytes = edited([](onnx::ModelProto& m) {
+    onnx::NodeProto& id = insert_node(m, 4);  // after Sub, Div, layer1.gemm, layer1.relu
+    id.set_name("id");
+    id.set_op_type("Identity");
+    id.add_input("layer1.a");
+    id.add_output("layer1.a.id");
+    onnx::NodeProto& flat = insert_node(m, 5);
+    flat.set_name("flat");
+    flat.set_op_type("Flatten");
+    flat.add_input("layer1.a.id");
+    flat.add_output("layer1.a.flat");
+    node_named(m, "layer2.gemm").set_input(0, "layer1.a.flat");
+    auto* inits = m.mutable_graph()->mutable_initializer();
+    onnx::TensorProto bias;
+    for (int i = 0; i < inits->size(); ++i)
+      if (inits->Get(i).name() == "layer3.bias") {
+        bias = inits->Get(i);
+        inits->DeleteSubrange(i, 1);
+        break;
+      }
+    onnx::NodeProto& c = insert_node(m, 0);
+    c.set_name("bias3");
+    c.set_op_type("Constant");
+    c.add_output("layer3.bias");
+    onnx::AttributeProto* value = c.add_attribute();
+    value->set_name("value");
+    value->set_type(onnx::AttributeProto_AttributeType_TENSOR);
+    *value->mutable_t() = bias;
+    value->mutable_t()->clear_name();
+  });
+  const Model back = parse_onnx(bytes, "m.onnx");
+  const Model direct = parse_onnx(good_bytes(), "m.onnx");
+  EXPECT_EQ(model_to_onnx(back), model_to_onnx(direct));
+}
+
 TEST(OnnxBadFile, Truncated) {
   const std::string bytes = good_bytes();
   for (std::size_t cut : {bytes.size() / 3, bytes.size() / 2, bytes.size() - 7}) {
