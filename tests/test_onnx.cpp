@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "backprop/error.h"
 #include "backprop/init.h"
@@ -143,6 +146,84 @@ TEST(Onnx, ReadModelDispatchesOnTheExtension) {
   const Model back = read_model(path);  // the entry point of every --model flag
   EXPECT_TRUE(same_bits(back.network.layer(1).W, model.network.layer(1).W));
   std::remove(path.c_str());
+}
+
+// A float tensor with its data in raw_data (little-endian), as tf2onnx and PyTorch write them.
+void add_raw(onnx::GraphProto& g, const std::string& name, const std::vector<std::int64_t>& dims,
+             const std::vector<float>& values) {
+  onnx::TensorProto* t = g.add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto_DataType_FLOAT);
+  for (std::int64_t d : dims) t->add_dims(d);
+  t->set_raw_data(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
+}
+
+TEST(Onnx, ReadsTheKerasTf2onnxLayout) {
+  // Keras Dense layers as tf2onnx writes them: MatMul by W (inputs x units), Add of the bias
+  // (here once with the bias first), a named symbolic batch dimension, an Identity at the end.
+  onnx::ModelProto m;
+  m.set_ir_version(7);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto& g = *m.mutable_graph();
+  g.set_name("tf2onnx");
+  auto value = [](onnx::ValueInfoProto* v, const std::string& name, std::int64_t n) {
+    v->set_name(name);
+    auto* t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    t->mutable_shape()->add_dim()->set_dim_param("unk__6");
+    t->mutable_shape()->add_dim()->set_dim_value(n);
+  };
+  value(g.add_input(), "dense_input", 3);
+  value(g.add_output(), "dense_1", 2);
+  const std::vector<float> w1 = {0.5f, -1, 0.25f, 2, 1.5f, 0.75f, -0.5f, 1, -2, 0.125f, 1, -1};
+  const std::vector<float> b1 = {0.1f, -0.2f, 0.3f, 0};
+  const std::vector<float> w2 = {1, -1, 0.5f, 0.25f, -0.75f, 2, 1.25f, -0.5f};
+  const std::vector<float> b2 = {0.05f, -0.05f};
+  add_raw(g, "W1", {3, 4}, w1);
+  add_raw(g, "b1", {4}, b1);
+  add_raw(g, "W2", {4, 2}, w2);
+  add_raw(g, "b2", {1, 2}, b2);
+  auto node = [&](const std::string& op, std::vector<std::string> in, const std::string& out) {
+    onnx::NodeProto* n = g.add_node();
+    n->set_name("model/" + out);
+    n->set_op_type(op);
+    for (const auto& i : in) n->add_input(i);
+    n->add_output(out);
+  };
+  node("MatMul", {"dense_input", "W1"}, "m1");
+  node("Add", {"m1", "b1"}, "a1");
+  node("Relu", {"a1"}, "r1");
+  node("MatMul", {"r1", "W2"}, "m2");
+  node("Add", {"b2", "m2"}, "a2");
+  node("Softmax", {"a2"}, "sm");
+  node("Identity", {"sm"}, "dense_1");
+  std::string bytes;
+  ASSERT_TRUE(m.SerializeToString(&bytes));
+  const Model model = parse_onnx(bytes, "keras.onnx");
+  ASSERT_EQ(model.network.depth(), 2u);
+  EXPECT_EQ(model.network.inputs(), 3);
+  EXPECT_EQ(model.network.layer(0).activation.kind, Activation::relu);
+  EXPECT_EQ(model.network.layer(1).activation.kind, Activation::softmax);
+  EXPECT_EQ(model.network.loss(), Loss::cross_entropy);  // no backprop.loss: softmax's usual one
+  // The reference, straight from the arrays: y = softmax(relu(x W1 + b1) W2 + b2) per sample.
+  const Matrix<double> x = Matrix<double>::Random(3, 5);
+  const Matrix<double> y = model.predict(x);
+  for (Eigen::Index s = 0; s < x.cols(); ++s) {
+    double h[4], z[2];
+    for (int u = 0; u < 4; ++u) {
+      h[u] = b1[static_cast<std::size_t>(u)];
+      for (int i = 0; i < 3; ++i) h[u] += x(i, s) * w1[static_cast<std::size_t>(i * 4 + u)];
+      h[u] = std::max(h[u], 0.0);
+    }
+    for (int k = 0; k < 2; ++k) {
+      z[k] = b2[static_cast<std::size_t>(k)];
+      for (int u = 0; u < 4; ++u) z[k] += h[u] * w2[static_cast<std::size_t>(u * 2 + k)];
+    }
+    const double p1 = 1 / (1 + std::exp(z[0] - z[1]));
+    EXPECT_NEAR(y(1, s), p1, 1e-14);
+    EXPECT_NEAR(y(0, s), 1 - p1, 1e-14);
+  }
 }
 
 // ---- bad files: each a good export with one thing broken ---------------------------------------

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <optional>
@@ -729,7 +730,15 @@ Model parse_onnx(const std::string& bytes, const std::string& source) {
   return importer.run();
 }
 
-Model read_onnx(const std::string& path) { return parse_onnx(read_file(path), path); }
+Model read_onnx(const std::string& path) {
+  // The size first, so that a huge file is refused before it is read into memory.
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxOnnxBytes)
+    throw Error(path + ": " + std::to_string(size) +
+                " bytes; backprop reads ONNX files of at most 1 GiB");
+  return parse_onnx(read_file(path), path);
+}
 
 #endif  // BACKPROP_HAVE_ONNX
 

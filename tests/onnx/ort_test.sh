@@ -16,3 +16,23 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 node "$src/tests/onnx/ort_test.mjs" "$bp" "$src" "$work"
+
+# The command line around it: every --model reads .onnx (train --init-model too), bad files and
+# flags get one-line errors and the documented exit statuses.
+fail() {
+  echo "ort_test: $*" >&2
+  exit 1
+}
+m="$work/cross_entropy-softmax-1.onnx"
+"$bp" train --data "$work/train.csv" --target label --features f1,f2,f3,f4 --init-model "$m" \
+  --epochs 2 --quiet --save "$work/continued.json" > /dev/null || fail "train --init-model M.onnx failed"
+"$bp" info --model "$m" | grep -q "network 4-6-3" || fail "info --model M.onnx"
+head -c 300 "$m" > "$work/cut.onnx"
+rc=0
+err=$("$bp" predict --model "$work/cut.onnx" --data "$work/test.csv" 2>&1 > /dev/null) || rc=$?
+[[ $rc == 1 && $err == *cut.onnx*truncated* && $(wc -l <<< "$err") == 1 ]] ||
+  fail "truncated file: exit $rc, message '$err'"
+rc=0
+err=$("$bp" export --model "$work/continued.json" --out "$work/x.onnx" --precision half 2>&1) || rc=$?
+[[ $rc == 2 && $err == *--precision* ]] || fail "--precision half: exit $rc, message '$err'"
+echo "ort_test: command-line checks passed"
