@@ -268,11 +268,11 @@ std::string error_of(const std::string& bytes) {
   return "";
 }
 
-#define EXPECT_ERROR_HAS(bytes, ...)                               \
-  do {                                                             \
-    const std::string message = error_of(bytes);                   \
-    for (const char* part : {__VA_ARGS__})                         \
-      EXPECT_NE(message.find(part), std::string::npos) << message; \
+#define EXPECT_ERROR_HAS(bytes, ...)                                      \
+  do {                                                                    \
+    const std::string message = error_of(bytes);                          \
+    for (const std::string& part : std::vector<std::string>{__VA_ARGS__}) \
+      EXPECT_NE(message.find(part), std::string::npos) << message;        \
   } while (0)
 
 // A node inserted at `index` of the graph's (topologically sorted) node list.
