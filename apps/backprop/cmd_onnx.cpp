@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "backprop/error.h"
 #include "backprop/io/model_file.h"
 #include "backprop/io/onnx.h"
 #include "backprop/model/fit.h"
@@ -20,6 +21,9 @@ struct OnnxOptions {
 };
 
 int run_export(const OnnxOptions& o) {
+  // Every --model flag tells ONNX from JSON by the extension: an ONNX file must be named so.
+  if (!is_onnx_path(o.out))
+    throw usage_error("--out: expected an ONNX file name ending in .onnx, found '" + o.out + "'");
   check_output_path(o.out, "--out", {o.model}, o.force);
   const Precision precision = precision_from_string(o.precision);
   const Model model = read_model(o.model);
@@ -31,6 +35,9 @@ int run_export(const OnnxOptions& o) {
 }
 
 int run_import(const OnnxOptions& o) {
+  if (is_onnx_path(o.out))
+    throw usage_error("--out: import writes backprop's JSON model file; found '" + o.out +
+                      "' (name it .json; `backprop export` writes ONNX)");
   check_output_path(o.out, "--out", {o.model}, o.force);
   const Model model = read_model(o.model);
   save_model(model, o.out);

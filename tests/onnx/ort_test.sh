@@ -35,4 +35,10 @@ err=$("$bp" predict --model "$work/cut.onnx" --data "$work/test.csv" 2>&1 > /dev
 rc=0
 err=$("$bp" export --model "$work/continued.json" --out "$work/x.onnx" --precision half 2>&1) || rc=$?
 [[ $rc == 2 && $err == *--precision* ]] || fail "--precision half: exit $rc, message '$err'"
+rc=0
+err=$("$bp" export --model "$work/continued.json" --out "$work/x.json" 2>&1) || rc=$?
+[[ $rc == 2 && $err == *.onnx* ]] || fail "export --out x.json: exit $rc, message '$err'"
+rc=0
+err=$("$bp" import --model "$m" --out "$work/y.onnx" 2>&1) || rc=$?
+[[ $rc == 2 && $err == *.json* ]] || fail "import --out y.onnx: exit $rc, message '$err'"
 echo "ort_test: command-line checks passed"
