@@ -425,6 +425,12 @@ TEST(OnnxBadFile, OpsetTooOldOrTooNew) {
   }
 }
 
+TEST(OnnxBadFile, IrVersionTooNew) {
+  // Debian's onnx 1.12 checks IR versions up to 8: its message, on one line.
+  EXPECT_ERROR_HAS(edited([](onnx::ModelProto& m) { m.set_ir_version(9); }), "ONNX checker",
+                   "ir_version");
+}
+
 TEST(OnnxBadFile, CheckerMessageOnOneLine) {
   // A node without its required input: the checker's own (multi-line) message, on one line.
   const std::string message =

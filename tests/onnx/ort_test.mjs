@@ -72,7 +72,7 @@ const pairings = [
   ['mse', 'sigmoid', 'numeric'], ['mse', 'tanh', 'numeric'], ['mse', 'relu', 'numeric'],
   ['mse', 'leaky_relu', 'numeric'], ['mse', 'linear', 'numeric'], ['mse', 'softmax', 'classes'],
 ];
-const hiddenActivations = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear'];
+const hiddenActivations = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear', 'softmax'];
 const depths = ['none', '6', '7,5', '6,5,4'];
 
 let checked = 0, worst32 = 0, worst64 = 0, worstJson32 = 0, failures = 0, skipped = 0;
