@@ -42,3 +42,13 @@ if /usr/bin/python3 -c "import backprop, sklearn, torch" 2> /dev/null; then
 else
   echo "run.sh: W5 skipped: /usr/bin/python3 lacks backprop (./setup.sh), sklearn or torch" >&2
 fi
+
+# W4 in onnxruntime (what a deploying engineer compares against): the W4 networks exported by
+# the command line of ./setup.sh's build, run by onnxruntime-node (npm, installed by setup.sh).
+if command -v node > /dev/null && [[ -d "$root/node_modules/onnxruntime-node" && -x "$root/build/backprop" ]]; then
+  { echo; echo "## W4 in onnxruntime (bench/onnx_latency.mjs)"; echo;
+    echo "| workload | implementation | per call min | median | max |"; echo "|---|---|---|---|---|";
+    node "$root/bench/onnx_latency.mjs" "$root/build/backprop" | grep '^|'; } >> bench/RESULTS.md
+else
+  echo "run.sh: W4 in onnxruntime skipped: needs node, node_modules (./setup.sh) and build/backprop" >&2
+fi

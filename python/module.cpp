@@ -22,6 +22,7 @@
 #include "backprop/init.h"
 #include "backprop/io/checkpoint.h"
 #include "backprop/io/model_file.h"
+#include "backprop/io/onnx.h"
 #include "backprop/model/fit.h"
 #include "backprop/model/model.h"
 #include "backprop/network.h"
@@ -267,6 +268,10 @@ PYBIND11_MODULE(_core, m) {
              return gradcheck_report(gradient_check(n, x, y, o));
            })
       .def("save", [](const Net& n, const std::string& path) { save_model(n, path); })
+      .def("export_onnx",
+           [](const Net& n, const std::string& path, const std::string& precision) {
+             export_onnx(Model{n, {}}, path, precision_from_string(precision));
+           })
       .def_static("load", [](const std::string& path) { return read_model(path).network; })
       .def("to_json", [](const Net& n) { return model_to_json(n); })
       .def_static("from_json", [](const std::string& text) {
@@ -288,6 +293,10 @@ PYBIND11_MODULE(_core, m) {
       .def("predict_proba", &Model::predict_proba)
       .def("predict_classes", &Model::predict_classes)
       .def("save", [](const Model& md, const std::string& path) { save_model(md, path); })
+      .def("export_onnx",
+           [](const Model& md, const std::string& path, const std::string& precision) {
+             export_onnx(md, path, precision_from_string(precision));
+           })
       .def_static("load", &read_model)
       .def("to_json", [](const Model& md) { return model_to_json(md); })
       .def_static("from_json",

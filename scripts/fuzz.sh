@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes the three readers of untrusted input (CSV, IDX, model files) with libFuzzer.
+# Fuzzes the readers of untrusted input (CSV, IDX, model files, ONNX files) with libFuzzer.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]     default 30
 #
 # Builds fuzz/ with clang 14 (ASan + UBSan + libFuzzer) into build-fuzz/, then runs fuzz_csv,
-# fuzz_idx and fuzz_model side by side, each for SECONDS_PER_TARGET on a scratch copy of its
+# fuzz_idx, fuzz_model and fuzz_onnx side by side, each for SECONDS_PER_TARGET on a scratch copy of its
 # committed corpus (fuzz/corpus/NAME/): new inputs the run finds stay in the copy, so CI never
 # grows the committed corpus. Any crash, sanitizer report, uncaught non-backprop::Error
 # exception, broken invariant, hang (-timeout) or oversized allocation (-rss_limit_mb,
@@ -22,7 +22,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
 fi
 cxx="${CXX_FUZZ:-clang++-14}"
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
-targets=(csv idx model)
+targets=(csv idx model onnx)
 
 if ! command -v "$cxx" > /dev/null; then
   echo "fuzz: $cxx not found; on Debian: apt-get install clang-14 libclang-rt-14-dev" >&2
@@ -50,7 +50,7 @@ echo "fuzz: built in $((SECONDS - start)) s; running each target for $seconds s"
 artifacts="$build/artifacts"
 mkdir -p "$artifacts"
 
-# All three at once: each is single-threaded, and CI's budget is wall time.
+# All at once: each is single-threaded, and CI's budget is wall time.
 for t in "${targets[@]}"; do
   cp -R "fuzz/corpus/$t" "$scratch/corpus-$t"
   # -timeout: seconds one input may take before it counts as a hang. -max_len: the committed

@@ -129,7 +129,7 @@ Command add_gradcheck_command(CLI::App& app) {
       "gradcheck", "Compare backprop's gradients with central differences, in double");
   gc_cmd->add_option("--example", gc.example,
                      "A lesson example: " + join(bp::lesson_example_names()));
-  gc_cmd->add_option("--model", gc.model, "Model file (JSON)");
+  gc_cmd->add_option("--model", gc.model, "Model file (JSON, or ONNX: .onnx)");
   gc_cmd->add_option("--layers", gc.layers, "A generated network, e.g. 2-3-2");
   gc_cmd->add_option("--activation", gc.activation, "Hidden activation of --layers")
       ->capture_default_str();

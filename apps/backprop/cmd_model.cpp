@@ -200,7 +200,7 @@ int run_info(const std::string& path, const std::string& data) {
 Command add_predict_command(CLI::App& app) {
   auto o = std::make_shared<PredictOptions>();
   CLI::App* cmd = app.add_subcommand("predict", "Predict with a saved model");
-  cmd->add_option("--model", o->model, "Model file (JSON)")->required();
+  cmd->add_option("--model", o->model, "Model file (JSON, or ONNX: .onnx)")->required();
   cmd->add_option("--data", o->data, "CSV file with the model's input columns")->required();
   cmd->add_option("--out", o->out, "Write predictions to this CSV file (default: stdout)");
   cmd->add_flag("--force", o->force, "Allow --out to overwrite an input file");
@@ -210,7 +210,7 @@ Command add_predict_command(CLI::App& app) {
 Command add_evaluate_command(CLI::App& app) {
   auto o = std::make_shared<EvaluateOptions>();
   CLI::App* cmd = app.add_subcommand("evaluate", "Loss, accuracy and confusion matrix of a model");
-  cmd->add_option("--model", o->model, "Model file (JSON)")->required();
+  cmd->add_option("--model", o->model, "Model file (JSON, or ONNX: .onnx)")->required();
   cmd->add_option("--data", o->data, "Labelled CSV file");
   cmd->add_option("--dataset", o->dataset,
                   "A built-in data set instead (fashion-mnist: its test set): " +
@@ -228,7 +228,7 @@ Command add_evaluate_command(CLI::App& app) {
 Command add_info_command(CLI::App& app) {
   auto path = std::make_shared<std::string>(), data = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("info", "Layers, parameter count and training settings");
-  cmd->add_option("--model", *path, "Model file (JSON)")->required();
+  cmd->add_option("--model", *path, "Model file (JSON, or ONNX: .onnx)")->required();
   cmd->add_option("--data", *data,
                   "Also diagnose the model on this labelled CSV file (dead and saturated units, "
                   "gradient norms)");

@@ -92,7 +92,7 @@ Command add_trace_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "trace", "Print every number of one forward and backward pass, as the lesson's tables do");
   cmd->add_option("--example", o->example, "A lesson example: " + join(bp::lesson_example_names()));
-  cmd->add_option("--model", o->model, "Model file (JSON)");
+  cmd->add_option("--model", o->model, "Model file (JSON, or ONNX: .onnx)");
   add_data_options(cmd, o->data);
   cmd->add_option("--loss", o->loss,
                   "Override the model's loss: mse, bce, cross_entropy (default: the model's)");

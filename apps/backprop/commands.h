@@ -29,5 +29,7 @@ Command add_plot_command(CLI::App& app);       // cmd_plot.cpp
 Command add_sweep_command(CLI::App& app);      // cmd_plot.cpp
 Command add_graph_command(CLI::App& app);      // cmd_graph.cpp
 Command add_serve_command(CLI::App& app);      // serve/cmd_serve.cpp: the playground
+Command add_export_command(CLI::App& app);     // cmd_onnx.cpp
+Command add_import_command(CLI::App& app);     // cmd_onnx.cpp
 
 }  // namespace backprop::cli

@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
       cli::add_data_command(app),      cli::add_trace_command(app),
       cli::add_gradcheck_command(app), cli::add_plot_command(app),
       cli::add_sweep_command(app),     cli::add_graph_command(app),
-      cli::add_serve_command(app),
+      cli::add_serve_command(app),     cli::add_export_command(app),
+      cli::add_import_command(app),
   };
   // One thread unless `train` chooses more (--threads, or its rule for wide nets on an idle
   // machine): parallel products synchronise by spinning, which collapses (3-15x slower

@@ -254,6 +254,13 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self, "_model")
         self._model.save(str(path))
 
+    def export_onnx(self, path, precision="float"):
+        """Writes the fitted model as an ONNX file (backprop export), its input scaling in the
+        graph: input "input" [batch, features] of raw data, output "output" [batch, outputs]
+        (probabilities for classifiers); precision "float" (float32) or "double"."""
+        check_is_fitted(self, "_model")
+        self._model.export_onnx(str(path), str(precision))
+
     @classmethod
     def load(cls, path):
         """An estimator from a model file of the command line (`backprop train --save`) or of

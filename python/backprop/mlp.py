@@ -190,6 +190,11 @@ class MLP:
         """Writes the command line's model file (backprop train --save)."""
         self._net.save(str(path))
 
+    def export_onnx(self, path, precision="float"):
+        """Writes the network as an ONNX file (backprop export): input "input" [batch, inputs],
+        output "output" [batch, outputs]; precision "float" (float32) or "double"."""
+        self._net.export_onnx(str(path), str(precision))
+
     @classmethod
     def load(cls, path):
         """A network from a model file of the command line (its loss is the file's)."""

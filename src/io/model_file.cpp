@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "backprop/error.h"
+#include "backprop/io/onnx.h"
 
 namespace backprop {
 
@@ -402,7 +403,11 @@ Model parse_model(const std::string& text, const std::string& source) {
   return model;
 }
 
-Model read_model(const std::string& path) { return parse_model(read_file(path), path); }
+Model read_model(const std::string& path) {
+  // The one entry point every --model flag goes through: ONNX files by their extension.
+  if (is_onnx_path(path)) return read_onnx(path);
+  return parse_model(read_file(path), path);
+}
 
 Network<double> load_model(const std::string& path) { return read_model(path).network; }
 

@@ -37,6 +37,7 @@ std::string model_to_json(const Network<double>& network);
 Model parse_model(const std::string& text, const std::string& source);
 Network<double> model_from_json(const std::string& text, const std::string& source);
 
+// A path ending in .onnx (any case) is read as ONNX (io/onnx.h): every --model accepts both.
 Model read_model(const std::string& path);
 Network<double> load_model(const std::string& path);
 void save_model(const Model& model, const std::string& path);
