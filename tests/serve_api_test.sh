@@ -79,7 +79,12 @@ $py -c "import json,sys; u=json.load(open(sys.argv[1]))['update']; assert u['epo
 check "the initial state comes with the session (grid and thumbnails)" -- test $? -eq 0
 echo '{"action": "step"}' >"$tmp/step.json"
 for _ in 1 2 3; do expect_http 200 '"ok":true' POST "/api/session/$id/command" "$tmp/step.json"; done
-sleep 0.5
+# the steps run on the session's worker: wait for them (bounded: 10 s), then check the state
+for _ in $(seq 100); do
+  http GET "/api/session/$id/state"
+  grep -q '"epoch":3' "$tmp/body" && break
+  sleep 0.1
+done
 expect_http 200 '"epoch":3' GET "/api/session/$id/state"
 timeout 3 curl -sN "${URL}api/session/$id/events" >"$tmp/events.txt"
 check "the event stream sends the state" -- grep -q '^data: {"epoch":3' "$tmp/events.txt"
