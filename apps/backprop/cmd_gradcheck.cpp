@@ -40,6 +40,7 @@ struct GradcheckOptions {
   int samples = 2;
   double epsilon = 1e-6, tolerance = 1e-5;
   int order = 2;
+  bool include_kinks = false;
   DataOptions data;
 };
 
@@ -112,6 +113,7 @@ int run_gradcheck(const GradcheckOptions& o) {
   options.epsilon = o.epsilon;
   options.tolerance = o.tolerance;
   options.order = o.order;
+  options.exclude_kinks = !o.include_kinks;
   const bp::GradCheckReport report = bp::gradient_check(net, x, y, options);
   std::printf("Gradient check of %s on %ld sample%s (loss %s = %.10g)\n\n", what.c_str(),
               static_cast<long>(x.cols()), x.cols() == 1 ? "" : "s",
@@ -157,6 +159,9 @@ Command add_gradcheck_command(CLI::App& app) {
                    "Difference stencil: 2 (the lesson's) or 4 (more accurate; use --epsilon 1e-3)")
       ->capture_default_str()
       ->check(CLI::IsMember({2, 4}));
+  gc_cmd->add_flag("--include-kinks", gc.include_kinks,
+                   "Also judge the entries whose perturbation moves a relu/leaky_relu "
+                   "pre-activation across 0 (by default counted as 'kink crossed' and left out)");
   gc_cmd->add_option("--tolerance", gc.tolerance, "Pass below this max relative error")
       ->capture_default_str();
   add_data_options(gc_cmd, gc.data);
