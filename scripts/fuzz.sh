@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the three readers of untrusted input (CSV, IDX, model files) with libFuzzer.
+# Fuzzes the readers of untrusted input (CSV, IDX, model files, FANN training files) with libFuzzer.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]     default 30
 #
@@ -22,7 +22,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
 fi
 cxx="${CXX_FUZZ:-clang++-14}"
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
-targets=(csv idx model)
+targets=(csv idx model fann)
 
 if ! command -v "$cxx" > /dev/null; then
   echo "fuzz: $cxx not found; on Debian: apt-get install clang-14 libclang-rt-14-dev" >&2
@@ -50,7 +50,7 @@ echo "fuzz: built in $((SECONDS - start)) s; running each target for $seconds s"
 artifacts="$build/artifacts"
 mkdir -p "$artifacts"
 
-# All three at once: each is single-threaded, and CI's budget is wall time.
+# All at once: each is single-threaded, and CI's budget is wall time.
 for t in "${targets[@]}"; do
   cp -R "fuzz/corpus/$t" "$scratch/corpus-$t"
   # -timeout: seconds one input may take before it counts as a hang. -max_len: the committed
