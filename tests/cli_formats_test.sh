@@ -90,5 +90,13 @@ for seed in 0 1 2 3 4; do
   fi
 done
 check "some runs cross a kink ($crossed of 5)" -- test "$crossed" -ge 1
+# With the defaults (order 2, epsilon 1e-6) the step is too small to cross kinks; what fails there
+# is at the rounding level of the loss, and the output says so.
+for seed in 0 1 2 3 4; do
+  out=$("$BP" gradcheck --model "$tmp/digits.json" --seed "$seed")
+  rc=$?
+  check "default gradcheck seed $seed: passes, or fails only at the rounding level and says so" -- \
+    test $rc -eq 0 -o "${out/*Note: the failing differences*/note}" = note
+done
 
 finish cli_formats
