@@ -71,6 +71,11 @@ TEST(Metrics, RegressionMetricsMatchScikitLearn) {
   }
 }
 
+TEST(Metrics, RocAucOfScoresThatCannotBeOrderedIsUndefined) {
+  EXPECT_TRUE(std::isnan(roc_auc({true, false, true}, {0.2, std::nan(""), 0.9})));
+  EXPECT_TRUE(std::isnan(roc_auc({true, false}, {HUGE_VAL, 0.1})));
+}
+
 TEST(Metrics, BadArgumentsAreUsageErrors) {
   EXPECT_THROW(classification_report({0, 1}, {0}, {"a", "b"}), Error);
   EXPECT_THROW(classification_report({0, 2}, {0, 1}, {"a", "b"}), Error);

@@ -90,6 +90,9 @@ double roc_auc(const std::vector<bool>& positive, const std::vector<double>& sco
     throw usage_error("roc_auc: expected one score per sample (" + std::to_string(positive.size()) +
                       "), found " + std::to_string(score.size()));
   const std::size_t n = score.size();
+  // Undefined for scores that cannot be ordered (scikit-learn refuses NaN and infinity).
+  for (const double s : score)
+    if (!std::isfinite(s)) return std::numeric_limits<double>::quiet_NaN();
   // Scores from highest to lowest (scikit-learn: a stable sort, reversed).
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});

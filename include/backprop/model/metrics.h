@@ -50,7 +50,7 @@ ClassificationReport classification_report(const std::vector<int>& true_classes,
                                            const std::vector<std::string>& class_names);
 
 // positive[j]: whether sample j is of class 1; score[j]: its predicted probability of class 1.
-// NaN when all samples are of one class.
+// NaN when all samples are of one class or a score is not finite.
 double roc_auc(const std::vector<bool>& positive, const std::vector<double>& score);
 
 struct RegressionMetrics {
