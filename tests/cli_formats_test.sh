@@ -54,6 +54,11 @@ expect 0 "accuracy" -- "$BP" train --data "$tmp/blobs.data" --hidden 8 --epochs 
   --save "$tmp/blobs.json"
 expect 0 '"classes": ["y0", "y1", "y2"]' -- \
   "$BP" evaluate --model "$tmp/blobs.json" --data "$tmp/blobs.data" --format json
+# FANN's datasets/ name their files NAME.train and NAME.test.
+cp "$tmp/blobs.data" "$tmp/blobs.train"
+cp "$tmp/blobs.data" "$tmp/blobs.test"
+expect 0 "Test: loss" -- "$BP" train --data "$tmp/blobs.train" --test-data "$tmp/blobs.test" \
+  --hidden 8 --epochs 20
 check "one-hot .data: evaluate reports a number for accuracy" -- \
   bash -c "! '$BP' evaluate --model '$tmp/blobs.json' --data '$tmp/blobs.data' --format json | grep -q '\"accuracy\": null'"
 

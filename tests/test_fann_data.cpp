@@ -57,11 +57,15 @@ TEST(FannData, MalformedFilesNameTheLineAndWhatWasExpected) {
   expect_error("99999999 99999999 9\n1\n", "more numbers than a file of");
 }
 
-TEST(FannData, FileNamesEndingInDotDataAreFanns) {
+TEST(FannData, FannsFileNamesAreRecognised) {
   EXPECT_TRUE(is_fann_data_path("xor.data"));
   EXPECT_TRUE(is_fann_data_path("dir/diabetes1.data"));
+  EXPECT_TRUE(is_fann_data_path("datasets/diabetes.train"));
+  EXPECT_TRUE(is_fann_data_path("gene.test"));
   EXPECT_FALSE(is_fann_data_path("xor.csv"));
   EXPECT_FALSE(is_fann_data_path(".data"));
+  EXPECT_FALSE(is_fann_data_path("dir/.train"));
+  EXPECT_FALSE(is_fann_data_path("data.csv"));
 }
 
 }  // namespace

@@ -249,7 +249,8 @@ Command add_predict_command(CLI::App& app) {
   auto o = std::make_shared<PredictOptions>();
   CLI::App* cmd = app.add_subcommand("predict", "Predict with a saved model");
   cmd->add_option("--model", o->model, "Model file (JSON)")->required();
-  cmd->add_option("--data", o->data, "CSV file with the model's input columns (or FANN's .data)")
+  cmd->add_option("--data", o->data,
+                  "CSV file with the model's input columns (or FANN's .data/.train/.test)")
       ->required();
   cmd->add_option("--out", o->out, "Write predictions to this CSV file (default: stdout)");
   cmd->add_flag("--force", o->force, "Allow --out to overwrite an input file");
@@ -260,7 +261,7 @@ Command add_evaluate_command(CLI::App& app) {
   auto o = std::make_shared<EvaluateOptions>();
   CLI::App* cmd = app.add_subcommand("evaluate", "Loss, accuracy and confusion matrix of a model");
   cmd->add_option("--model", o->model, "Model file (JSON)")->required();
-  cmd->add_option("--data", o->data, "Labelled CSV file (or FANN's .data)");
+  cmd->add_option("--data", o->data, "Labelled CSV file (or FANN's .data/.train/.test)");
   cmd->add_option("--dataset", o->dataset,
                   "A built-in data set instead (fashion-mnist: its test set): " +
                       fmt::format("{}", fmt::join(builtin_dataset_names(), ", ")));

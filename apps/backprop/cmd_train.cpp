@@ -160,7 +160,7 @@ Command add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option(
       "--data", f->data_file,
-      "Training data: a CSV file with a header row, or FANN's training file (NAME.data)");
+      "Training data: a CSV file with a header row, or FANN's training file (.data/.train/.test)");
   cmd->add_option("--target", f->target, "Class-label column of --data (integers or strings)");
   cmd->add_option("--targets", f->targets,
                   "Numeric target columns of --data, e.g. y1,y2 or y0..y18 or y*");

@@ -45,7 +45,12 @@ long count_of(double v, const std::string& what, const std::string& where) {
 }  // namespace
 
 bool is_fann_data_path(const std::string& path) {
-  return path.size() > 5 && path.compare(path.size() - 5, 5, ".data") == 0;
+  const std::string name = path.substr(path.find_last_of('/') + 1);  // npos + 1 = 0
+  for (const std::string suffix : {".data", ".train", ".test"})
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return true;
+  return false;
 }
 
 Dataset parse_fann_data(std::string_view text, const std::string& source) {

@@ -26,7 +26,8 @@ namespace backprop {
 Dataset load_fann_data(const std::string& path);
 // The same from text in memory; `source` names it in messages.
 Dataset parse_fann_data(std::string_view text, const std::string& source);
-// Whether a data file is read as FANN's format: its name ends in ".data".
+// Whether a data file is read as FANN's format: its name ends in ".data" (FANN's examples, e.g.
+// xor.data) or ".train" / ".test" (FANN's datasets/, e.g. diabetes.train).
 bool is_fann_data_path(const std::string& path);
 
 }  // namespace backprop

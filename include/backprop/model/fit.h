@@ -48,7 +48,7 @@ struct DataSource {
   double noise = -1;
   std::uint32_t data_seed = 42;
   // csv: the file; fashion_mnist: the directory holding its IDX files. A csv file whose name
-  // ends in ".data" without target columns is read as FANN's training-file format
+  // ends in ".data", ".train" or ".test" without target columns is read as FANN's format
   // (data/fann_data.h: inputs x0.., numeric targets y0..).
   std::string path;
   std::string target;                 // csv: the class-label column, or

@@ -87,10 +87,11 @@ struct Model {
 // evaluate() on inputs already prepared (scaled), as fit() has its held-out sets.
 Evaluation evaluate_prepared(const Network<double>& network, const Dataset& prepared);
 
-// Reading data for a model (a file ending in ".data" is read as FANN's format, fann_data.h: its
-// inputs in file order, its numeric targets): a CSV file's columns by the model's feature names
-// (every column except the target ones when it names none), as raw inputs (features x N). A missing
-// column is a data Error naming the file and the model's inputs.
+// Reading data for a model: a CSV file's columns by the model's feature names (every column
+// except the target ones when it names none), as raw inputs (features x N). A missing column is a
+// data Error naming the file and the model's inputs. A file named as FANN names its files
+// ("xor.data", "gene.train", "gene.test") is read in FANN's format (data/fann_data.h): its inputs
+// in file order, its numeric targets.
 Matrix<double> read_model_inputs(const Model& model, const std::string& path);
 // A labelled CSV file in the model's terms: its features, its classes (a label it does not know is
 // an Error naming file:line:column), encoded for its outputs (raw inputs: evaluate() scales them).
