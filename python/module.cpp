@@ -65,6 +65,7 @@ py::dict gradcheck_report(const GradCheckReport& r) {
     d["max_abs_diff"] = t.max_abs_diff;
     d["max_rel_error"] = t.max_rel_error;
     d["passed"] = t.passed;
+    d["kinks_crossed"] = t.kinks_crossed;  // entries left out: a relu/leaky_relu kink crossed
     tensors.append(d);
   }
   py::dict out;
@@ -72,6 +73,7 @@ py::dict gradcheck_report(const GradCheckReport& r) {
   out["max_rel_error"] = r.max_rel_error;
   out["loss"] = r.loss;
   out["passed"] = r.passed();
+  out["kinks_crossed"] = r.kinks_crossed;
   out["text"] = format_report(r);
   return out;
 }

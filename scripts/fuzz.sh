@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the readers of untrusted input (CSV, IDX, model files, ONNX files) with libFuzzer.
+# Fuzzes the readers of untrusted input (CSV, IDX, model files, ONNX files, FANN training files) with libFuzzer.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]     default 30
 #
@@ -22,7 +22,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
 fi
 cxx="${CXX_FUZZ:-clang++-14}"
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
-targets=(csv idx model onnx)
+targets=(csv idx model onnx fann)
 
 if ! command -v "$cxx" > /dev/null; then
   echo "fuzz: $cxx not found; on Debian: apt-get install clang-14 libclang-rt-14-dev" >&2

@@ -173,14 +173,16 @@ std::string short_number(double v) {
   return text;
 }
 
+}  // namespace
+
 // Classification targets: every value 0 or 1, and one 1 per column when there are several rows.
 template <typename S>
 bool looks_like_classes(const Matrix<S>& y) {
   if (!((y.array() == S(0)) || (y.array() == S(1))).all()) return false;
   return y.rows() == 1 || (y.colwise().sum().array() == S(1)).all();
 }
-
-}  // namespace
+template bool looks_like_classes<float>(const Matrix<float>&);
+template bool looks_like_classes<double>(const Matrix<double>&);
 
 void TrainOptions::validate() const {
   if (epochs <= 0)

@@ -78,22 +78,66 @@ struct EvaluateOptions {
   std::string data_dir = kFashionMnistDir;
 };
 
+std::string json_number(double v) { return std::isnan(v) ? "null" : fmt::format("{}", v); }
+
+// scikit-learn's classification_report(..., output_dict=True), key for key.
+std::string report_json(const ClassificationReport& r) {
+  const auto entry = [](const ClassMetrics& m) {
+    return fmt::format(
+        "{}: {{\"precision\": {}, \"recall\": {}, \"f1-score\": {}, \"support\": {}}}",
+        json_string(m.name), json_number(m.precision), json_number(m.recall), json_number(m.f1),
+        m.support);
+  };
+  std::vector<std::string> entries;
+  for (const ClassMetrics& m : r.classes) entries.push_back(entry(m));
+  entries.push_back(fmt::format("\"accuracy\": {}", json_number(r.accuracy)));
+  entries.push_back(entry(r.macro_avg));
+  entries.push_back(entry(r.weighted_avg));
+  return fmt::format("{{{}}}", fmt::join(entries, ", "));
+}
+
 std::string evaluation_json(const Evaluation& e) {
   std::vector<std::string> rows, classes;
   for (const std::vector<long>& row : e.confusion)
     rows.push_back(fmt::format("[{}]", fmt::join(row, ", ")));
   for (const std::string& c : e.class_names) classes.push_back(json_string(c));
-  return fmt::format(
+  std::string out = fmt::format(
       "{{\"loss\": {}, \"accuracy\": {}, \"samples\": {}, \"classes\": [{}], \"confusion\": "
-      "[{}]}}\n",
-      e.loss, std::isnan(e.accuracy) ? "null" : fmt::format("{}", e.accuracy), e.samples,
-      fmt::join(classes, ", "), fmt::join(rows, ", "));
+      "[{}]",
+      e.loss, json_number(e.accuracy), e.samples, fmt::join(classes, ", "), fmt::join(rows, ", "));
+  if (e.report) out += ", \"report\": " + report_json(*e.report);
+  if (e.class_names.size() == 2) out += ", \"roc_auc\": " + json_number(e.roc_auc);
+  if (e.regression)
+    out += fmt::format(", \"mse\": {}, \"mae\": {}, \"r2\": {}", json_number(e.regression->mse),
+                       json_number(e.regression->mae), json_number(e.regression->r2));
+  return out + "}\n";
+}
+
+// The classification report as scikit-learn prints it (its digits=2 text table).
+std::string report_text(const ClassificationReport& r) {
+  std::size_t width = std::string("weighted avg").size();
+  for (const ClassMetrics& m : r.classes) width = std::max(width, m.name.size());
+  std::string out = fmt::format("{:>{}}  {:>9} {:>9} {:>9} {:>9}\n\n", "", width, "precision",
+                                "recall", "f1-score", "support");
+  const auto line = [&](const ClassMetrics& m) {
+    return fmt::format("{:>{}}  {:>9.2f} {:>9.2f} {:>9.2f} {:>9}\n", m.name, width, m.precision,
+                       m.recall, m.f1, m.support);
+  };
+  for (const ClassMetrics& m : r.classes) out += line(m);
+  out += fmt::format("\n{:>{}}  {:>9} {:>9} {:>9.2f} {:>9}\n", "accuracy", width, "", "",
+                     r.accuracy, r.macro_avg.support);
+  return out + line(r.macro_avg) + line(r.weighted_avg);
 }
 
 std::string evaluation_text(const Evaluation& e, const Model& model, const std::string& what) {
   std::string out = fmt::format("{} ({} samples)\nLoss ({}): {:.6g}\n", what, e.samples,
                                 to_string(model.network.loss()), e.loss);
+  if (e.regression)
+    out += fmt::format("MSE: {:.6g}\nMAE: {:.6g}\nR2: {:.6g}{}\n", e.regression->mse,
+                       e.regression->mae, e.regression->r2,
+                       std::isnan(e.regression->r2) ? " (needs two samples)" : "");
   if (e.class_names.empty()) return out;
+  if (e.regression) out += "The targets are one-hot: read as classes by their largest output\n";
   out +=
       fmt::format("Accuracy: {:.2f}%\n\nConfusion matrix (rows: true class, columns: predicted)\n",
                   100 * e.accuracy);
@@ -107,6 +151,10 @@ std::string evaluation_text(const Evaluation& e, const Model& model, const std::
     for (long count : e.confusion[i]) out += fmt::format("{:>{}}", count, width);
     out += "\n";
   }
+  if (e.report) out += "\n" + report_text(*e.report);
+  if (e.class_names.size() == 2)
+    out += std::isnan(e.roc_auc) ? std::string("\nROC AUC: undefined (only one class present)\n")
+                                 : fmt::format("\nROC AUC: {:.4f}\n", e.roc_auc);
   return out;
 }
 
@@ -201,7 +249,9 @@ Command add_predict_command(CLI::App& app) {
   auto o = std::make_shared<PredictOptions>();
   CLI::App* cmd = app.add_subcommand("predict", "Predict with a saved model");
   cmd->add_option("--model", o->model, "Model file (JSON, or ONNX: .onnx)")->required();
-  cmd->add_option("--data", o->data, "CSV file with the model's input columns")->required();
+  cmd->add_option("--data", o->data,
+                  "CSV file with the model's input columns (or FANN's .data/.train/.test)")
+      ->required();
   cmd->add_option("--out", o->out, "Write predictions to this CSV file (default: stdout)");
   cmd->add_flag("--force", o->force, "Allow --out to overwrite an input file");
   return {cmd, [o] { return run_predict(*o); }};
@@ -211,7 +261,7 @@ Command add_evaluate_command(CLI::App& app) {
   auto o = std::make_shared<EvaluateOptions>();
   CLI::App* cmd = app.add_subcommand("evaluate", "Loss, accuracy and confusion matrix of a model");
   cmd->add_option("--model", o->model, "Model file (JSON, or ONNX: .onnx)")->required();
-  cmd->add_option("--data", o->data, "Labelled CSV file");
+  cmd->add_option("--data", o->data, "Labelled CSV file (or FANN's .data/.train/.test)");
   cmd->add_option("--dataset", o->dataset,
                   "A built-in data set instead (fashion-mnist: its test set): " +
                       fmt::format("{}", fmt::join(builtin_dataset_names(), ", ")));

@@ -158,9 +158,12 @@ Command add_train_command(CLI::App& app) {
   deprecated_positional(cmd, "dataset", "--dataset", f->dataset);
   cmd->add_option("--data-dir", f->data_dir, "Where fashion-mnist's IDX files are")
       ->capture_default_str();
-  cmd->add_option("--data", f->data_file, "Training data: a CSV file with a header row");
+  cmd->add_option(
+      "--data", f->data_file,
+      "Training data: a CSV file with a header row, or FANN's training file (.data/.train/.test)");
   cmd->add_option("--target", f->target, "Class-label column of --data (integers or strings)");
-  cmd->add_option("--targets", f->targets, "Numeric target columns of --data, e.g. y1,y2");
+  cmd->add_option("--targets", f->targets,
+                  "Numeric target columns of --data, e.g. y1,y2 or y0..y18 or y*");
   cmd->add_option("--features", f->features, "Input columns (default: all other columns)");
   cmd->add_option("--test-data", f->test_file, "Test set (same columns), evaluated every epoch");
   cmd->add_option("--test-fraction", f->test_fraction,

@@ -48,6 +48,8 @@ const std::vector<std::pair<std::string, std::string>>& table() {
       {"OptimizerOptions.lr", "--lr"},
       {"DataSource.generator", "--dataset"},
       {"DataSource.targets", "--targets"},
+      {"CsvDatasetOptions.targets", "--targets"},
+      {"CsvDatasetOptions.features", "--features"},
       {"DataSource.target", "--target"},
       {"DataSource.n", "--n"},
       {"SweepOptions.hidden_sizes", "--hidden-sizes"},

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "backprop/data/fann_data.h"
 #include "backprop/data/generators.h"
 #include "backprop/error.h"
 #include "backprop/io/model_file.h"
@@ -33,6 +34,8 @@ DataSource data_source(const TrainFlags& f) {
     if (s.kind == DataSource::Kind::fashion_mnist) s.path = f.data_dir;
     return s;
   }
+  if (is_fann_data_path(f.data_file) && f.target.empty() && f.targets.empty())
+    return DataSource::csv_numeric(f.data_file, {});  // FANN's format names its own targets
   if (f.target.empty() == f.targets.empty())
     throw usage_error(
         "--data: also give --target COL (class labels) or --targets A,B (numeric "

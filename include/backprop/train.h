@@ -135,6 +135,12 @@ int predicted_class(const Matrix<S>& a, Eigen::Index j);
 template <typename S>
 std::vector<int> predicted_classes(const Matrix<S>& a);
 
+// Whether targets y (targets x N) are class labels, the rule that decides when training reports
+// accuracy (TrainOptions.classification unset) and evaluate() does: every value 0 or 1, and
+// each column one-hot when there are several rows.
+template <typename S>
+bool looks_like_classes(const Matrix<S>& y);
+
 // Fraction of samples classified right: predicted_class of a against the class of the target,
 // read by the same rule (y > 0.5 for one output, the argmax of y otherwise).
 template <typename S>

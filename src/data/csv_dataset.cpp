@@ -2,6 +2,7 @@
 #include "backprop/data/csv_dataset.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <system_error>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "backprop/data/csv.h"
 #include "backprop/error.h"
@@ -63,7 +65,7 @@ struct ColumnSelection {
                                  const std::string& others = "") const {
     const std::string what = role.empty() ? "column" : role + " column";
     std::vector<std::size_t> columns;
-    for (const std::string& name : names) {
+    for (const std::string& name : expand(names, role)) {
       const std::size_t column = index(name);
       if (column == table.header.size()) {
         throw Error(
@@ -106,6 +108,63 @@ struct ColumnSelection {
       if (column < table.header.size()) columns.push_back(column);
     }
     return columns;
+  }
+
+  // The caller's names with their patterns spelled out (a name that is a column is itself):
+  //   PREFIX*     every column whose name starts with PREFIX, in file order
+  //   pA..pB      pA, p(A+1), ..., pB: a common prefix p and whole numbers A <= B ("y0..y18";
+  //               the second prefix may be left out: "y0..18")
+  // A pattern that matches nothing is an error of the option it came from (kind usage:
+  // CsvDatasetOptions.targets or .features), listing the file's columns. Names from a model file
+  // (kind data) are never patterns.
+  std::vector<std::string> expand(const std::vector<std::string>& names,
+                                  const std::string& role) const {
+    if (kind != Error::Kind::usage) return names;
+    std::vector<std::string> out;
+    const std::string field =
+        role == "target" ? "CsvDatasetOptions.targets" : "CsvDatasetOptions.features";
+    const auto fail = [&](const std::string& detail) {
+      return Error(field, table.source + ": " + detail + " (columns: " + join(table.header) + ")",
+                   Error::Kind::usage);
+    };
+    for (const std::string& name : names) {
+      const std::size_t dots = name.find("..");
+      if (index(name) < table.header.size() ||
+          (name.empty() || (name.back() != '*' && dots == std::string::npos))) {
+        out.push_back(name);
+      } else if (name.back() == '*') {
+        const std::string prefix = name.substr(0, name.size() - 1);
+        const std::size_t before = out.size();
+        for (const std::string& column : table.header)
+          if (column.compare(0, prefix.size(), prefix) == 0) out.push_back(column);
+        if (out.size() == before)
+          throw fail("'" + name + "' matches no column (no column name starts with '" + prefix +
+                     "')");
+      } else {
+        // pA..pB: split each side into its prefix and trailing digits.
+        const auto split_number = [](const std::string& s) {
+          std::size_t i = s.size();
+          while (i > 0 && std::isdigit(static_cast<unsigned char>(s[i - 1]))) --i;
+          return std::make_pair(s.substr(0, i), s.substr(i));
+        };
+        const auto [prefix, first] = split_number(name.substr(0, dots));
+        auto [prefix2, last] = split_number(name.substr(dots + 2));
+        if (prefix2.empty()) prefix2 = prefix;
+        if (first.empty() || last.empty() || prefix2 != prefix || first.size() > 9 ||
+            last.size() > 9 || std::stol(first) > std::stol(last))
+          throw fail("'" + name +
+                     "' is not a range: expected a prefix and two whole numbers, the first not "
+                     "above the second, as y0..y18");
+        for (long k = std::stol(first); k <= std::stol(last); ++k) {
+          const std::string column = prefix + std::to_string(k);
+          if (index(column) == table.header.size())
+            throw fail("the range '" + name + "' names the column '" + column +
+                       "', which the file does not have");
+          out.push_back(column);
+        }
+      }
+    }
+    return out;
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "backprop/data/csv_dataset.h"
+#include "backprop/data/fann_data.h"
 #include "backprop/data/generators.h"
 #include "backprop/error.h"
 #include "backprop/model/fit.h"
@@ -110,6 +111,14 @@ Dataset load_columns(const DataSource& source, const DataSource& columns_from,
     case DataSource::Kind::generator:
       return make_dataset(source.generator, source.n, source.noise, source.data_seed);
     case DataSource::Kind::csv: {
+      if (is_fann_data_path(source.path) && columns_from.target.empty() &&
+          columns_from.targets.empty() && columns_from.features.empty())
+        return load_fann_data(source.path);
+      if (is_fann_data_path(source.path) && source.path == columns_from.path)
+        throw option_error("DataSource.targets",
+                           source.path +
+                               ": a FANN training file (.data) brings its own inputs and targets "
+                               "(x0.., y0..); name no target or feature columns");
       CsvDatasetOptions csv;
       csv.target = columns_from.target;
       csv.targets = columns_from.targets;

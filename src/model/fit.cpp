@@ -77,6 +77,12 @@ void FitOptions::validate() const {
 
 namespace {
 
+// Whether training reports accuracy: class labels, or numeric targets that look like classes
+// (one-hot columns, as FANN's classification sets have them: train.h's looks_like_classes).
+bool reports_accuracy(const Dataset& train) {
+  return train.is_classification() || (train.y.cols() > 0 && looks_like_classes(train.y));
+}
+
 // The output layer and loss: the starting model's, the options', or inferred from the targets.
 struct OutputChoice {
   ActivationSpec activation;
@@ -333,7 +339,7 @@ TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptio
   const Matrix<S>& yv = in_s(s.validation.y, 3);
   const Matrix<S>& xt = in_s(s.test.x, 4);
   const Matrix<S>& yt = in_s(s.test.y, 5);
-  const bool classify = s.train.is_classification();
+  const bool classify = reports_accuracy(s.train);
   Network<S> tester;
   double test_seconds = 0;  // the test set's evaluation is not training time
   const EpochCallback with_test = [&](EpochRecord& r) {
@@ -402,7 +408,7 @@ FitSetup describe_setup(const FitOptions& o, const Network<double>& net, const S
     widest = std::max(widest, static_cast<long>(l.W.size()));
   }
   setup.loss = net.loss();
-  setup.classification = s.train.is_classification();
+  setup.classification = reports_accuracy(s.train);
   const long batch =
       o.training.batch_size > 0 ? o.training.batch_size : static_cast<long>(s.train.size());
   setup.threads = choose_threads(o.threads, widest, batch);

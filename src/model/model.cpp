@@ -4,6 +4,7 @@
 #include <string>
 
 #include "backprop/data/csv_dataset.h"
+#include "backprop/data/fann_data.h"
 #include "backprop/data/scaling.h"
 #include "backprop/error.h"
 #include "data/text.h"
@@ -64,18 +65,49 @@ Evaluation evaluate_prepared(const Network<double>& network, const Dataset& data
   Evaluation e;
   e.loss = net.loss_value(data.y);
   e.samples = data.size();
-  if (!data.is_classification()) return e;
-  e.class_names = data.class_names;
+  if (!data.is_classification()) e.regression = regression_metrics(data.y, a);
+  std::vector<int> truth;
+  if (data.is_classification()) {
+    e.class_names = data.class_names;
+    truth = data.labels;
+  } else if (data.size() > 0 && looks_like_classes(data.y)) {
+    // Numeric targets that are classes (one-hot columns, or one 0/1 column): read by the
+    // training loop's rule, the target columns naming the classes.
+    if (data.y.rows() == 1) {
+      e.class_names = {"0", "1"};
+    } else {
+      for (Eigen::Index r = 0; r < data.y.rows(); ++r)
+        e.class_names.push_back(static_cast<std::size_t>(r) < data.target_names.size()
+                                    ? data.target_names[static_cast<std::size_t>(r)]
+                                    : "output_" + std::to_string(r + 1));
+    }
+    truth = predicted_classes(data.y);
+  } else {
+    return e;
+  }
   e.accuracy = accuracy(a, data.y);
-  const std::size_t k = data.class_names.size();
+  const std::size_t k = e.class_names.size();
   e.confusion.assign(k, std::vector<long>(k, 0));
   const std::vector<int> predicted = predicted_classes(a);
-  for (std::size_t j = 0; j < data.labels.size(); ++j)
-    ++e.confusion[static_cast<std::size_t>(data.labels[j])][static_cast<std::size_t>(predicted[j])];
+  for (std::size_t j = 0; j < truth.size(); ++j)
+    ++e.confusion[static_cast<std::size_t>(truth[j])][static_cast<std::size_t>(predicted[j])];
+  if (truth.empty()) return e;
+  e.report = classification_report(truth, predicted, e.class_names);
+  if (k == 2) {  // the score of class 1: its output (one sigmoid output: that output)
+    std::vector<bool> positive(truth.size());
+    std::vector<double> score(truth.size());
+    const Eigen::Index row = a.rows() == 1 ? 0 : 1;
+    for (std::size_t j = 0; j < truth.size(); ++j) {
+      positive[j] = truth[j] == 1;
+      score[j] = a(row, static_cast<Eigen::Index>(j));
+    }
+    e.roc_auc = roc_auc(positive, score);
+  }
   return e;
 }
 
 Matrix<double> read_model_inputs(const Model& model, const std::string& path) {
+  if (is_fann_data_path(path)) return load_fann_data(path).x;  // its inputs in file order
   std::vector<std::string> exclude = model.info.target_names;
   if (!model.info.target_column.empty()) exclude.push_back(model.info.target_column);
   try {
@@ -88,6 +120,12 @@ Matrix<double> read_model_inputs(const Model& model, const std::string& path) {
 }
 
 Dataset read_model_dataset(const Model& model, const std::string& path, const std::string& target) {
+  if (is_fann_data_path(path) && target.empty()) {
+    if (model.is_classifier())
+      throw Error(path + ": a FANN training file has numeric targets, the model has classes (" +
+                  join(model.info.class_names) + ")");
+    return load_fann_data(path);
+  }
   CsvDatasetOptions csv;
   csv.features = model.info.feature_names;
   if (model.is_classifier()) {

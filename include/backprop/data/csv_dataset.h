@@ -15,6 +15,9 @@ struct CsvDatasetOptions {
   std::vector<std::string> targets;   // numeric target columns used as given, or empty
                                       // (exactly one of target/targets must be given)
   std::vector<std::string> features;  // input columns; empty = every other column, in file order
+  // targets and features may hold patterns besides names: "y*" (every column whose name starts
+  // with y, in file order) and "y0..y18" (y0, y1, ..., y18); one that matches no column is a
+  // usage Error of CsvDatasetOptions.targets / .features listing the file's columns.
   TargetEncoding encoding = TargetEncoding::one_hot;
   // When non-empty (from a trained model): labels map to these classes, in this order; a label
   // not among them is an Error naming file:line:column, the label and the known classes.

@@ -47,7 +47,9 @@ struct DataSource {
   int n = -1;
   double noise = -1;
   std::uint32_t data_seed = 42;
-  // csv: the file; fashion_mnist: the directory holding its IDX files.
+  // csv: the file; fashion_mnist: the directory holding its IDX files. A csv file whose name
+  // ends in ".data", ".train" or ".test" without target columns is read as FANN's format
+  // (data/fann_data.h: inputs x0.., numeric targets y0..).
   std::string path;
   std::string target;                 // csv: the class-label column, or
   std::vector<std::string> targets;   // csv: numeric target columns

@@ -8,7 +8,8 @@
 //   predict_proba    class probabilities (classes x N): softmax outputs as they are; one sigmoid
 //                    output p becomes the two rows 1 − p and p (scikit-learn's convention)
 //   predict_classes  predicted_class of a(L) (train.h: p > 0.5, or the argmax)
-//   evaluate         loss, accuracy and the confusion matrix on labelled raw data
+//   evaluate         loss, accuracy, the confusion matrix and the reported metrics (metrics.h)
+//                    on labelled raw data
 //
 // Every method takes RAW inputs (the data as the user has it) and checks their shape; a model is
 // never changed by using it, so all of them are const.
@@ -16,11 +17,13 @@
 
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "backprop/data/dataset.h"
+#include "backprop/model/metrics.h"
 #include "backprop/network.h"
 #include "backprop/train.h"
 
@@ -47,6 +50,14 @@ struct Evaluation {
   std::vector<std::string> class_names;
   // confusion[true class][predicted class], classification only.
   std::vector<std::vector<long>> confusion;
+  // The figures people report (metrics.h): for classes, scikit-learn's classification report and,
+  // with two classes, the ROC AUC of the output for class 1 (NaN when one class is missing); for
+  // numeric targets mse, mae and r2. Numeric targets that look like classes (train.h:
+  // looks_like_classes, e.g. one-hot columns) get both: accuracy by the argmax, the confusion
+  // matrix and the report, with the target columns as the classes (one 0/1 column: "0", "1").
+  std::optional<ClassificationReport> report;
+  double roc_auc = std::numeric_limits<double>::quiet_NaN();
+  std::optional<RegressionMetrics> regression;
 };
 
 struct Model {
@@ -78,7 +89,9 @@ Evaluation evaluate_prepared(const Network<double>& network, const Dataset& prep
 
 // Reading data for a model: a CSV file's columns by the model's feature names (every column
 // except the target ones when it names none), as raw inputs (features x N). A missing column is a
-// data Error naming the file and the model's inputs.
+// data Error naming the file and the model's inputs. A file named as FANN names its files
+// ("xor.data", "gene.train", "gene.test") is read in FANN's format (data/fann_data.h): its inputs
+// in file order, its numeric targets.
 Matrix<double> read_model_inputs(const Model& model, const std::string& path);
 // A labelled CSV file in the model's terms: its features, its classes (a label it does not know is
 // an Error naming file:line:column), encoded for its outputs (raw inputs: evaluate() scales them).

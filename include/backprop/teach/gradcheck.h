@@ -8,6 +8,12 @@
 // Per parameter tensor the report gives the max absolute difference and the max relative error;
 // a tensor passes when its max relative error is below the tolerance (default 1e-5).
 //
+// Kinks: relu and leaky_relu have no derivative at z = 0. When moving a parameter by ±h (±2h for
+// order 4) moves a relu/leaky_relu pre-activation z across 0 — its side z > 0 differs between any
+// two evaluation points and the unperturbed pass — the central difference averages two slopes
+// and cannot match the one-sided derivative backpropagation takes. Such entries are counted as
+// "kink crossed" per tensor and left out of the judgement (exclude_kinks); the rest are judged.
+//
 // Why order 4: the order-2 difference has a truncation error ~ε² and a rounding error ~1e-16/ε,
 // so its best accuracy is about 1e-10 absolute; a gradient of 1e-4 then shows a relative error
 // of 1e-6 from the arithmetic alone. The order-4 stencil with ε = 1e-3 reaches about 1e-12,
@@ -26,6 +32,8 @@ struct GradCheckOptions {
   int order = 2;            // 2: the lesson's two-point difference; 4: the five-point stencil
   double tolerance = 1e-5;  // pass when max relative error < tolerance
   bool check_input = true;  // also check dL/dx
+  // Leave out entries whose perturbation moves a relu/leaky_relu pre-activation across 0.
+  bool exclude_kinks = true;
 };
 
 struct GradCheckTensor {
@@ -34,8 +42,12 @@ struct GradCheckTensor {
   Matrix<double> analytical;
   Matrix<double> numerical;
   double max_abs_diff = 0;
-  double max_rel_error = 0;
+  double max_rel_error = 0;  // over the judged entries
   bool passed = true;
+  // Entries whose perturbation crosses a kink (relu/leaky_relu z changes sign); with
+  // exclude_kinks they are not in max_abs_diff / max_rel_error.
+  Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> kink_crossed;
+  long kinks_crossed = 0;
 };
 
 struct GradCheckReport {
@@ -43,6 +55,8 @@ struct GradCheckReport {
   double max_rel_error = 0;
   double loss = 0;
   GradCheckOptions options;
+  long kinks_crossed = 0;  // over every tensor
+  long entries = 0;        // every entry checked, kinks crossed included
   bool passed() const;
 };
 
@@ -62,7 +76,7 @@ GradCheckReport compare_with_numerical(Network<double>& network, const Matrix<do
                                        const GradCheckOptions& options = {});
 
 // A lesson-style report: per tensor its shape, max absolute diff, max relative error,
-// PASSED/FAILED.
+// PASSED/FAILED, and how many entries crossed a kink (and whether they were left out).
 std::string format_report(const GradCheckReport& report);
 
 }  // namespace backprop
