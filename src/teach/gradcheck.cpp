@@ -23,19 +23,32 @@ std::vector<Matrix<double>> analytical_gradients(const Network<double>& network)
   return grads;
 }
 
+namespace {
+
+// The forward pass checked: the full network, or with options.dropout's fixed masks.
+void pass(Network<double>& network, const Matrix<double>& x, const GradCheckOptions& options) {
+  if (options.dropout != nullptr)
+    network.forward_training(x, *options.dropout);
+  else
+    network.forward(x);
+}
+
+}  // namespace
+
 GradCheckReport gradient_check(Network<double>& network, const Matrix<double>& x,
                                const Matrix<double>& y, const GradCheckOptions& options) {
-  network.forward(x);
-  network.backward(x, y);
+  pass(network, x, options);
+  network.backward(x, y, true, options.class_weights);
   return compare_with_numerical(network, x, y, analytical_gradients(network), options);
 }
 
 namespace {
 
 // L at the current parameters and input.
-double loss_at(Network<double>& network, const Matrix<double>& x, const Matrix<double>& y) {
-  network.forward(x);
-  return network.loss_value(y);
+double loss_at(Network<double>& network, const Matrix<double>& x, const Matrix<double>& y,
+               const GradCheckOptions& options) {
+  pass(network, x, options);
+  return network.loss_value(y, options.class_weights);
 }
 
 // Central difference for every entry of `p` (a parameter or the input, perturbed in place).
@@ -50,7 +63,7 @@ Matrix<double> central_differences(Tensor& p, Network<double>& network, const Ma
       // L with this one entry moved by k·h
       auto loss_moved = [&](double k) {
         p(i, j) = original + k * h;
-        return loss_at(network, x, y);
+        return loss_at(network, x, y, options);
       };
       if (options.order == 4) {
         // Differences first: a parameter with no effect then gives exactly 0.
@@ -103,7 +116,7 @@ GradCheckReport compare_with_numerical(Network<double>& network, const Matrix<do
   if (!(options.epsilon > 0)) throw usage_error("gradient check epsilon must be positive");
   GradCheckReport report;
   report.options = options;
-  report.loss = loss_at(network, x, y);
+  report.loss = loss_at(network, x, y, options);
   for (std::size_t l = 0; l < network.depth(); ++l) {
     DenseLayer<double>& layer = network.layer(l);
     const std::string n = std::to_string(l + 1);
@@ -122,7 +135,7 @@ GradCheckReport compare_with_numerical(Network<double>& network, const Matrix<do
   }
   for (const GradCheckTensor& t : report.tensors)
     report.max_rel_error = std::max(report.max_rel_error, t.max_rel_error);
-  network.forward(x);  // leave the caches as they were: the pass on the unperturbed input
+  pass(network, x, options);  // leave the caches as they were: the pass on the unperturbed input
   return report;
 }
 

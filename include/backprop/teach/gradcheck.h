@@ -26,6 +26,11 @@ struct GradCheckOptions {
   int order = 2;            // 2: the lesson's two-point difference; 4: the five-point stencil
   double tolerance = 1e-5;  // pass when max relative error < tolerance
   bool check_input = true;  // also check dL/dx
+  // The training pass instead (for tests; the command line checks the full network): dropout
+  // with the masks of this key, held fixed while parameters move (they depend on the key only),
+  // and the class-weighted loss (losses.h).
+  const DropoutKey* dropout = nullptr;
+  std::vector<double> class_weights;
 };
 
 struct GradCheckTensor {
