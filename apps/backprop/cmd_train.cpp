@@ -217,6 +217,14 @@ Command add_train_command(CLI::App& app) {
   cmd->add_flag("--keep-best", f->keep_best,
                 "Keep the epoch with the lowest validation loss; train every epoch all the same "
                 "(needs --validation-fraction or --validation-data)");
+  cmd->add_option("--dropout", f->dropout,
+                  "Inverted dropout while training: a rate P in [0, 1) for every hidden layer, or "
+                  "one per hidden layer (0.2,0.5); predict and evaluate use the full network")
+      ->default_str("0 (none)");
+  cmd->add_option("--class-weight", f->class_weight,
+                  "Class weights in the training loss: balanced (n_samples / (n_classes * "
+                  "count)) or class:weight pairs by name or index (0:1,1:5); others weigh 1")
+      ->default_str("none");
   return {cmd, [f] { return run_train(*f); }};
 }
 

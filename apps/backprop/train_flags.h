@@ -35,6 +35,7 @@ struct TrainFlags {
   unsigned seed = 42;
   std::string precision, history_file, save_file, checkpoint_file, resume_file;
   std::string plot_dir, plot_format = "png";
+  std::string dropout, class_weight;  // "0.2" or "0.2,0.5"; "balanced" or "0:1,1:5"
   enum class Lesson { none, xor_, circle } lesson = Lesson::none;
 };
 
