@@ -87,6 +87,9 @@ sed 's/, "dropout": 0\.[0-9]*//' "$tmp/dw.json" > "$tmp/dw_plain.json"
 "$BP" predict --model "$tmp/dw.json" --data "$tmp/dw_data.csv" --out "$tmp/dw_p1.csv"
 "$BP" predict --model "$tmp/dw_plain.json" --data "$tmp/dw_data.csv" --out "$tmp/dw_p2.csv"
 expect 0 "" -- diff "$tmp/dw_p1.csv" "$tmp/dw_p2.csv"
+expect 0 "" -- diff <("$BP" evaluate --model "$tmp/dw.json" --data "$tmp/dw_data.csv" | tail -n +2) \
+  <("$BP" evaluate --model "$tmp/dw_plain.json" --data "$tmp/dw_data.csv" | tail -n +2)
+expect 0 "layer 1: 2 -> 16 relu (dropout 0.3 in training)" -- "$BP" info --model "$tmp/dw.json"
 expect 2 "--dropout: expected one rate for every hidden layer or one per hidden layer (1), found 3" -- \
   "$BP" train --dataset moons --epochs 2 --dropout 0.1,0.2,0.3
 expect 2 "--dropout: expected rates in [0, 1), found 1" -- \
