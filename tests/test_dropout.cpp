@@ -316,3 +316,77 @@ TEST(Dropout, OptionsAreCheckedAndInTheFingerprint) {
 
 }  // namespace
 }  // namespace backprop
+
+namespace backprop {
+namespace {
+
+// Against PyTorch (tests/golden/generate_dropout.py, which rebuilds the masks from dropout.h's
+// specification alone): one training pass's loss and gradients, and train()'s whole trajectory
+// with shuffled mini-batches (the step and sample indices that key the masks), class-weighted.
+struct GoldenNet {
+  Network<double> net;
+  std::vector<double> class_weights;
+};
+
+GoldenNet golden_net() {
+  const nlohmann::json& g = test::load_golden("dropout.json");
+  const nlohmann::json& m = g.at("model");
+  std::vector<LayerSpec> specs;
+  for (std::size_t l = 0; l < 3; ++l)
+    specs.push_back({m.at("sizes").at(l + 1).get<int>(),
+                     {activation_from_string(m.at("activations").at(l).get<std::string>())},
+                     m.at("rates").at(l).get<double>()});
+  GoldenNet out{Network<double>(m.at("sizes").at(0).get<int>(), specs, Loss::cross_entropy),
+                g.at("class_weights").get<std::vector<double>>()};
+  for (std::size_t l = 0; l < 3; ++l) {
+    out.net.layer(l).W = test::matrix_from_rows(m.at("W").at(l));
+    out.net.layer(l).b = test::column_from_list(m.at("b").at(l));
+  }
+  return out;
+}
+
+TEST(DropoutGolden, OnePassMatchesPyTorch) {
+  const nlohmann::json& p = test::load_golden("dropout.json").at("one_pass");
+  GoldenNet g = golden_net();
+  const Matrix<double> x = test::matrix_from_rows(p.at("x")), y = test::matrix_from_rows(p.at("y"));
+  const std::vector<std::size_t> samples = p.at("samples").get<std::vector<std::size_t>>();
+  g.net.forward_training(
+      x, {p.at("seed").get<std::uint64_t>(), p.at("step").get<std::uint64_t>(), samples.data()});
+  EXPECT_NEAR(g.net.loss_value(y, g.class_weights), p.at("loss").get<double>(), 1e-13);
+  g.net.backward(x, y, false, g.class_weights);
+  for (std::size_t l = 0; l < 3; ++l) {
+    EXPECT_TRUE(test::near(g.net.layer(l).dW, test::matrix_from_rows(p.at("dW").at(l)), 1e-13))
+        << "dW" << l + 1;
+    EXPECT_TRUE(test::near(g.net.layer(l).db, test::column_from_list(p.at("db").at(l)), 1e-13))
+        << "db" << l + 1;
+  }
+}
+
+TEST(DropoutGolden, TrainingTrajectoryMatchesPyTorch) {
+  const nlohmann::json& t = test::load_golden("dropout.json").at("trajectory");
+  GoldenNet g = golden_net();
+  TrainOptions options;
+  options.epochs = t.at("epochs").get<int>();
+  options.batch_size = t.at("batch_size").get<int>();
+  options.seed = t.at("seed").get<std::uint32_t>();
+  options.optimizer = OptimizerOptions::gd(t.at("lr").get<double>());
+  options.class_weights = g.class_weights;
+  const Matrix<double> x = test::matrix_from_rows(t.at("x")), y = test::matrix_from_rows(t.at("y"));
+  const TrainResult r = train(g.net, x, y, options);
+  for (std::size_t l = 0; l < 3; ++l) {
+    EXPECT_TRUE(test::near(g.net.layer(l).W, test::matrix_from_rows(t.at("W").at(l)), 1e-12))
+        << "W" << l + 1;
+    EXPECT_TRUE(test::near(g.net.layer(l).b, test::column_from_list(t.at("b").at(l)), 1e-12))
+        << "b" << l + 1;
+  }
+  // each epoch's loss: its batches' losses (before their updates) weighted by their sizes
+  const std::vector<double> batch = t.at("batch_losses").get<std::vector<double>>();
+  ASSERT_EQ(r.history.size(), 2u);
+  ASSERT_EQ(batch.size(), 6u);
+  for (std::size_t e = 0; e < 2; ++e)
+    EXPECT_NEAR(r.history[e].loss,
+                (4 * batch[3 * e] + 4 * batch[3 * e + 1] + 2 * batch[3 * e + 2]) / 10, 1e-13);
+}
+
+}  // namespace
+}  // namespace backprop
