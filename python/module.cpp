@@ -141,6 +141,17 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   if (o.contains("keep_best")) t.keep_best = o["keep_best"].cast<bool>();
   f.precision = precision_from_string(o["precision"].cast<std::string>());
   f.threads = o["threads"].cast<int>();
+  // Dropout rates (one, or one per hidden layer) and class weights ("balanced" or {class name:
+  // weight}), when the estimator gives them.
+  if (o.contains("dropout")) f.dropout = o["dropout"].cast<std::vector<double>>();
+  if (o.contains("class_weight") && !o["class_weight"].is_none()) {
+    if (py::isinstance<py::str>(o["class_weight"]))
+      f.class_weight = ClassWeight::parse(o["class_weight"].cast<std::string>());
+    else
+      for (auto item : o["class_weight"].cast<py::dict>())
+        f.class_weight.weights.emplace_back(item.first.cast<std::string>(),
+                                            item.second.cast<double>());
+  }
   // partial_fit: the training state (weights, optimizer state, generator, history) is kept
   // between calls in memory and continued, so n calls of one epoch are one run of n epochs.
   if (resume) t.resume = &*resume;
@@ -254,7 +265,7 @@ PYBIND11_MODULE(_core, m) {
       .def("z", [](const Net& n, std::size_t l) { return Mat(n.z(l)); })
       .def("a", [](const Net& n, std::size_t l) { return Mat(n.a(l)); })
       .def("forward", [](Net& n, const Mat& x) { return Mat(n.forward(x)); })
-      .def("loss_value", &Net::loss_value)
+      .def("loss_value", [](const Net& n, const Mat& y) { return n.loss_value(y); })
       .def("backward", [](Net& n, const Mat& x, const Mat& y) { n.backward(x, y, false); })
       .def("gd_step",
            [](Net& n, double lr) { Optimizer<double>(n, OptimizerOptions::gd(lr)).step(); })

@@ -208,6 +208,10 @@ void TrainOptions::validate() const {
                        "rprop takes its initial step sizes from OptimizerOptions.lr once and "
                        "adapts them itself; a " +
                            to_string(lr_schedule.kind) + " schedule does not apply to it");
+  for (double w : class_weights)
+    if (!(w >= 0) || !std::isfinite(w))
+      throw option_error("TrainOptions.class_weights",
+                         "expected finite weights >= 0, found " + std::to_string(w));
   if (checkpoint_every < 0)
     throw option_error("TrainOptions.checkpoint_every",
                        "expected 0 (never) or a positive number of epochs, found " +
@@ -228,6 +232,11 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
         "TrainOptions.keep_best",
         "keeping the best epoch needs validation data (FitOptions.validation_fraction "
         "or FitOptions.validation_data)");
+  const std::size_t classes = network.outputs() == 1 ? 2 : std::size_t(network.outputs());
+  if (!options.class_weights.empty() && options.class_weights.size() != classes)
+    throw option_error("TrainOptions.class_weights",
+                       "expected " + std::to_string(classes) + " weights (one per class), found " +
+                           std::to_string(options.class_weights.size()));
   if ((x_val == nullptr) != (y_val == nullptr))
     throw Error("validation needs both inputs and targets");
 
@@ -316,13 +325,16 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
       }
       const Matrix<S>& xb = full_batch ? x : x_batch[slot];
       const Matrix<S>& yb = full_batch ? y : y_batch[slot];
-      const Matrix<S>& a = network.forward(xb);          // forward
-      const double batch_loss = network.loss_value(yb);  // loss, before the update
+      // forward (dropout, if any, with masks keyed by seed, step and the samples' indices)
+      const Matrix<S>& a = network.forward_training(
+          xb, {options.seed, static_cast<std::uint64_t>(optimizer.steps()), order.data() + begin});
+      const double batch_loss =
+          network.loss_value(yb, options.class_weights);  // loss, before update
       const double count = static_cast<double>(end - begin);
       loss_sum += batch_loss * count;
       if (classify) right += accuracy(a, yb) * count;
-      network.backward(xb, yb, false);  // backward (no dL/dx needed)
-      optimizer.step();                 // step
+      network.backward(xb, yb, false, options.class_weights);  // backward (no dL/dx needed)
+      optimizer.step();                                        // step
     }
     EpochRecord record;
     record.epoch = epoch;

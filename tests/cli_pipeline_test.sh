@@ -69,6 +69,38 @@ expect 0 "(kept the best epoch," -- "$BP" train --dataset moons --epochs 300 --l
 expect 2 "--keep-best: keeping the best epoch needs validation data (--validation-fraction or --validation-data)" -- \
   "$BP" train --dataset moons --epochs 5 --keep-best
 
+# Dropout and class weights (their numbers: tests/test_dropout.cpp, test_class_weights.cpp):
+# saved in the model and its settings, a resumed run equals the straight one, predict uses the
+# full network (the same predictions as the model without its rates), errors name the flags.
+dw=(--dataset moons --n 200 --hidden 16,8 --batch-size 32 --dropout 0.3,0.1 --class-weight 0:1,1:2)
+"$BP" train "${dw[@]}" --epochs 6 --save "$tmp/dw.json" --quiet
+"$BP" train "${dw[@]}" --epochs 3 --checkpoint "$tmp/dw_ck.json" --checkpoint-every 1 --quiet
+expect 0 "Resuming $tmp/dw_ck.json after epoch 2" -- \
+  "$BP" train "${dw[@]}" --epochs 6 --resume "$tmp/dw_ck.json" --save "$tmp/dw_resumed.json"
+same_model "$tmp/dw.json" "$tmp/dw_resumed.json" "dropout: resumed run"
+expect 2 "made with other settings" -- \
+  "$BP" train "${dw[@]/0.3,0.1/0.3,0.2}" --epochs 6 --resume "$tmp/dw_ck.json"
+expect 0 '"dropout": 0.3' -- cat "$tmp/dw.json"
+expect 0 '"class_weights": [1.0,2.0]' -- cat "$tmp/dw.json"
+"$BP" data moons --n 20 --out "$tmp/dw_data.csv" > /dev/null
+sed 's/, "dropout": 0\.[0-9]*//' "$tmp/dw.json" > "$tmp/dw_plain.json"
+"$BP" predict --model "$tmp/dw.json" --data "$tmp/dw_data.csv" --out "$tmp/dw_p1.csv"
+"$BP" predict --model "$tmp/dw_plain.json" --data "$tmp/dw_data.csv" --out "$tmp/dw_p2.csv"
+expect 0 "" -- diff "$tmp/dw_p1.csv" "$tmp/dw_p2.csv"
+expect 0 "" -- diff <("$BP" evaluate --model "$tmp/dw.json" --data "$tmp/dw_data.csv" | tail -n +2) \
+  <("$BP" evaluate --model "$tmp/dw_plain.json" --data "$tmp/dw_data.csv" | tail -n +2)
+expect 0 "layer 1: 2 -> 16 relu (dropout 0.3 in training)" -- "$BP" info --model "$tmp/dw.json"
+expect 2 "--dropout: expected one rate for every hidden layer or one per hidden layer (1), found 3" -- \
+  "$BP" train --dataset moons --epochs 2 --dropout 0.1,0.2,0.3
+expect 2 "--dropout: expected rates in [0, 1), found 1" -- \
+  "$BP" train --dataset moons --epochs 2 --dropout 1
+expect 2 "--class-weight: unknown class 'cat' (the classes are 0, 1, or their indices 0 to 1)" -- \
+  "$BP" train --dataset moons --epochs 2 --class-weight cat:2
+expect 2 '--class-weight: expected "balanced" or class:weight pairs' -- \
+  "$BP" train --dataset moons --epochs 2 --class-weight 0=1
+expect 2 "--class-weight: class weights need class-label targets" -- \
+  "$BP" train --data "$tmp/circle.csv" --targets label --epochs 2 --class-weight balanced
+
 # After early stopping the summary shows the kept epoch's figures, not the last epoch's.
 out=$("$BP" train --dataset moons --epochs 400 --lr 0.2 --validation-fraction 0.3 --patience 5 \
   --history "$tmp/h.csv" 2>&1)

@@ -1,4 +1,5 @@
-// A steady-state training step (forward, loss, backward, optimizer step) allocates no memory,
+// A steady-state training step (forward, loss, backward, optimizer step) allocates no memory
+// (also with dropout masks and class weights),
 // with full mini-batches and a smaller last one alternating. Counted by interposing malloc.
 #include <gtest/gtest.h>
 
@@ -41,11 +42,12 @@ namespace {
 // mallocs a small job table per call (level3_thread.c), which this test would count.
 template <typename S>
 long allocations_in_steady_state(Activation hidden, Activation output, Loss loss,
-                                 OptimizerKind kind, bool wide = false) {
+                                 OptimizerKind kind, bool wide = false, bool dropout = false) {
   const int inputs = wide ? 300 : 20;
   set_threads(1);
   Network<S> net(inputs, {{wide ? 256 : 32, {hidden}}, {16, {hidden}}, {4, {output}}}, loss);
   initialize(net, Init::he_normal, 1);
+  if (dropout) net.set_dropout({0.5, 0.2});
   OptimizerOptions options;
   options.kind = kind;
   options.lr = 0.01;
@@ -59,11 +61,20 @@ long allocations_in_steady_state(Activation hidden, Activation output, Loss loss
     m->setZero();
     for (Eigen::Index j = 0; j < m->cols(); ++j) (*m)(j % 4, j) = 1;
   }
+  const std::vector<std::size_t> samples = {4,  9,  1,  7,  30, 2,  8,  5,  6,  3,  0,
+                                            11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                            22, 23, 24, 25, 26, 27, 28, 29, 31, 10};
+  // with dropout, class weights too
+  const std::vector<double> class_weights =
+      dropout ? std::vector<double>{0.5, 2, 1, 3} : std::vector<double>{};
   auto step = [&](const Matrix<S>& x, const Matrix<S>& y) {
-    net.forward(x);
-    volatile S loss_value = net.loss_value(y);
+    if (dropout)  // masks keyed by the step and the samples' indices, as train() does
+      net.forward_training(x, {7, static_cast<std::uint64_t>(optimizer.steps()), samples.data()});
+    else
+      net.forward(x);
+    volatile S loss_value = net.loss_value(y, class_weights);
     (void)loss_value;
-    net.backward(x, y, false);
+    net.backward(x, y, false, class_weights);
     optimizer.step();
   };
   for (int warm = 0; warm < 3; ++warm) {  // buffers reach their sizes
@@ -116,6 +127,15 @@ TEST(NoAllocation, SteadyStateTrainingStepAllocatesNothing) {
                                                 Loss::cross_entropy, OptimizerKind::adam, true)),
             0)
       << "wide layer";
+  EXPECT_EQ(
+      (allocations_in_steady_state<float>(Activation::relu, Activation::softmax,
+                                          Loss::cross_entropy, OptimizerKind::adam, false, true)),
+      0)
+      << "dropout";
+  EXPECT_EQ((allocations_in_steady_state<double>(Activation::tanh, Activation::sigmoid, Loss::bce,
+                                                 OptimizerKind::sgd, true, true)),
+            0)
+      << "wide layer with dropout";
   EXPECT_EQ(allocations_in_threaded_optimizer_steps(), 0) << "optimizer step on two threads";
 }
 

@@ -211,6 +211,7 @@ int run_info(const std::string& path, const std::string& data) {
     std::string act = to_string(layer.activation.kind);
     if (layer.activation.kind == Activation::leaky_relu)
       act += fmt::format(" (negative slope {})", layer.activation.alpha);
+    if (layer.dropout > 0) act += fmt::format(" (dropout {} in training)", layer.dropout);
     std::printf("  layer %zu: %ld -> %ld %s, W %ldx%ld + b %ld = %ld parameters\n", l + 1,
                 static_cast<long>(layer.inputs()), static_cast<long>(layer.units()), act.c_str(),
                 static_cast<long>(layer.W.rows()), static_cast<long>(layer.W.cols()),

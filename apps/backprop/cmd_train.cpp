@@ -252,6 +252,14 @@ Command add_train_command(CLI::App& app) {
       ->default_str("1e-06");
   cmd->add_option("--rprop-delta-max", f->rprop_delta_max, "rprop: largest step (>= min)")
       ->default_str("50");
+  cmd->add_option("--dropout", f->dropout,
+                  "Inverted dropout while training: a rate P in [0, 1) for every hidden layer, or "
+                  "one per hidden layer (0.2,0.5); predict and evaluate use the full network")
+      ->default_str("0 (none)");
+  cmd->add_option("--class-weight", f->class_weight,
+                  "Class weights in the training loss: balanced (n_samples / (n_classes * "
+                  "count)) or class:weight pairs by name or index (0:1,1:5); others weigh 1")
+      ->default_str("none");
   return {cmd, [f] { return run_train(*f); }};
 }
 

@@ -165,6 +165,8 @@ FitOptions fit_options(const TrainFlags& f) {
   o.checkpoint_path = f.checkpoint_file;
   o.resume_path = f.resume_file;
   o.diagnose = f.diagnose;
+  if (!f.dropout.empty()) o.dropout = parse_numbers(f.dropout, "--dropout");
+  if (!f.class_weight.empty()) o.class_weight = ClassWeight::parse(f.class_weight);
   return o;
 }
 

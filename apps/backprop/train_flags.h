@@ -41,6 +41,7 @@ struct TrainFlags {
   std::optional<double> lr_gamma, lr_min, lr_factor;
   double stop_loss = 0;
   std::optional<double> rprop_increase, rprop_decrease, rprop_delta_min, rprop_delta_max;
+  std::string dropout, class_weight;  // "0.2" or "0.2,0.5"; "balanced" or "0:1,1:5"
   enum class Lesson { none, xor_, circle } lesson = Lesson::none;
 };
 

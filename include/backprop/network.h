@@ -7,6 +7,14 @@
 //                             delta(l-1) = (W(l)ᵀ delta(l)) ⊙ f'(l-1)(z(l-1))
 //             dL/dx = W(1)ᵀ delta(1)
 //
+// Dropout (training only, forward_training): a hidden layer l with rate P(l) passes on
+//   out(l) = f(z(l)) ⊙ mask(l),  mask(l) = m(l) / (1 − P(l)),  m(l) ∈ {0, 1} (layers/dropout.h)
+// in place of a(l), and backpropagation multiplies by the same mask before f':
+//   delta(l) = ((W(l+1)ᵀ delta(l+1)) ⊙ mask(l)) ⊙ f'(z(l)),   dW(l+1) = delta(l+1) out(l)ᵀ.
+// The masks are a pure function of (seed, step, sample index, layer, unit): the same key gives the
+// same masks, however the batch is split (see dropout.h). forward(), predict() and predict_one()
+// never drop anything.
+//
 // One column is one sample. Any depth works, including no hidden layer (inputs straight to the
 // outputs: logistic or softmax regression) and layers of a single unit. The network owns its
 // layers (each owns W, b, dW, db) and the cached z, a, delta of the last forward/backward pass.
@@ -18,6 +26,7 @@
 
 #include "backprop/activations.h"
 #include "backprop/layers/dense.h"
+#include "backprop/layers/dropout.h"
 #include "backprop/losses.h"
 #include "backprop/tensor.h"
 
@@ -27,6 +36,7 @@ namespace backprop {
 struct LayerSpec {
   int units = 1;
   ActivationSpec activation;
+  double dropout = 0;  // training-time dropout rate of this layer's outputs (hidden layers only)
 };
 
 template <typename S>
@@ -50,11 +60,22 @@ class Network {
 
   // Forward pass over the columns of x (inputs x N); stores z(l), a(l); returns a(L).
   const Matrix<S>& forward(const Matrix<S>& x);
-  // L of the last forward pass against targets y (outputs x N).
-  S loss_value(const Matrix<S>& y) const;
-  // Backpropagation after forward(x): assigns every layer's dW, db and, when asked (training
-  // does not need it), the input gradient dL/dx.
-  void backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gradient = true);
+  // The forward pass of training: as forward(), and every hidden layer with a dropout rate
+  // P > 0 passes on f(z) ⊙ mask with the masks of `key` (see above); backward() then
+  // backpropagates through the same masks. Without dropout rates it is forward().
+  const Matrix<S>& forward_training(const Matrix<S>& x, const DropoutKey& key);
+  // Dropout rates of the hidden layers: one rate for all, or one per hidden layer, each in
+  // [0, 1). Throws a usage Error naming what was found otherwise.
+  void set_dropout(const std::vector<double>& rates);
+  bool has_dropout() const;
+  // L of the last forward pass against targets y (outputs x N); with class weights, the
+  // class-weighted loss (losses.h).
+  S loss_value(const Matrix<S>& y, const std::vector<double>& class_weights = {}) const;
+  // Backpropagation after forward(x) or forward_training(x, key): assigns every layer's dW, db
+  // and, when asked (training does not need it), the input gradient dL/dx; of the class-weighted
+  // loss when class weights are given.
+  void backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gradient = true,
+                const std::vector<double>& class_weights = {});
   // The update of W and b from dW and db is the optimizer's (optimizers.h), the only update rule:
   // the lesson's W ← W − lr dW is Optimizer<S>(net, OptimizerOptions::gd(lr)).step().
 
@@ -93,6 +114,14 @@ class Network {
   struct Cache {
     std::vector<Matrix<S>> z, a, delta;
     Matrix<S> dx;  // dL/dx
+    // Dropout in the last pass (forward_training): per layer, the mask and out = a ⊙ mask;
+    // masked[l] says whether layer l dropped units; all unused when `dropped` is false.
+    std::vector<Matrix<S>> mask, out;
+    std::vector<char> masked;
+    bool dropped = false;
+    bool is_masked(std::size_t l) const { return dropped && masked[l]; }
+    // What layer l passed to the layer above in the last pass: out(l) with dropout, else a(l).
+    const Matrix<S>& passed(std::size_t l) const { return is_masked(l) ? out[l] : a[l]; }
   };
   const Cache& cache() const { return caches_[current_]; }
   Cache& cache() { return caches_[current_]; }
@@ -110,7 +139,7 @@ template <typename T>
 Network<T> Network<S>::cast() const {
   std::vector<LayerSpec> specs;
   for (const DenseLayer<S>& layer : layers_)
-    specs.push_back({static_cast<int>(layer.units()), layer.activation});
+    specs.push_back({static_cast<int>(layer.units()), layer.activation, layer.dropout});
   Network<T> out(inputs_, specs, loss_);
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     out.layer(l).W = layers_[l].W.template cast<T>();

@@ -53,6 +53,11 @@ struct TrainOptions {
   // FANN's desired error: stop once an epoch's training loss (as the history records it) is
   // below this (0: off).
   double stop_loss = 0;
+  // Class weights in the training loss (losses.h; Keras' class_weight): one per output, or two
+  // for one 0/1 output; empty: none. Validation losses and early stopping use the plain loss.
+  // (Dropout rates belong to the network's layers: Network::set_dropout; the masks come from
+  // `seed`, the optimizer's step and each sample's index, layers/dropout.h.)
+  std::vector<double> class_weights;
 
   // Checkpoints and interruption. With `resume`, training continues that state (its weights,
   // optimizer state, epoch, generator and history) to the same result as an uninterrupted run.

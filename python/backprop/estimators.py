@@ -30,6 +30,12 @@ How the parameters map:
   keep_best               backprop's own: with early_stopping, run every epoch (n_iter_no_change
                           still stops) and keep the one with the lowest validation loss
   precision               backprop's own: "double" (default) or "float"
+  dropout                 backprop's own: inverted dropout on the hidden layers while training
+                          (one rate, or one per hidden layer; 0: none); predictions use the
+                          full network
+  class_weight            MLPClassifier only, scikit-learn's meaning: None, "balanced"
+                          (n_samples / (n_classes * count)) or {class label: weight}; each
+                          sample's loss weighs its class's weight (mean over the samples)
   threads                 backprop's own: 0 lets the library choose
 The classifier's output is a sigmoid over two classes (bce) and a softmax over more (cross-entropy),
 the regressor's linear (mse): scikit-learn's choices, made by the library from the targets.
@@ -63,7 +69,7 @@ class _BaseMLP(BaseEstimator):
                  epsilon=1e-8, n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True,
                  precision="double", threads=0, lr_schedule="constant", lr_step_size=10,
                  lr_gamma=0.1, lr_t_max=None, lr_min=0.0, lr_patience=10, lr_factor=0.1,
-                 clip_norm=0.0, keep_best=False):
+                 clip_norm=0.0, keep_best=False, dropout=0.0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -94,6 +100,7 @@ class _BaseMLP(BaseEstimator):
         self.lr_factor = lr_factor
         self.clip_norm = clip_norm
         self.keep_best = keep_best
+        self.dropout = dropout
 
     # ---- scikit-learn's parameters as FitOptions ------------------------------------------------
     def _options(self, n_samples, epochs, seed):
@@ -139,7 +146,13 @@ class _BaseMLP(BaseEstimator):
             optimizer = "momentum" if self.momentum > 0 else "sgd"
         else:
             optimizer = "adam"
+        rates = [self.dropout] if np.isscalar(self.dropout) else list(self.dropout)
+        if not rates or not all(isinstance(r, (int, float, np.number)) and 0 <= r < 1
+                                for r in rates) or len(rates) not in (1, len(hidden)):
+            raise ValueError(f"dropout: expected a rate in [0, 1) or one per hidden layer "
+                             f"({len(hidden)}), found {self.dropout!r}")
         return {
+            "dropout": [float(r) for r in rates],
             "hidden": [int(h) for h in hidden],
             "activation": _ACTIVATIONS[self.activation],
             "output_activation": None, "loss": self._loss(), "init": "glorot_uniform",
@@ -175,9 +188,10 @@ class _BaseMLP(BaseEstimator):
         raise ValueError(f"random_state: expected None, an integer or a RandomState, found {rs!r}")
 
     # ---- the pipeline ---------------------------------------------------------------------------
-    def _train(self, X, y, labels, class_names, epochs, incremental):
+    def _train(self, X, y, labels, class_names, epochs, incremental, class_weight=None):
         seed = self._seed() if not incremental or not hasattr(self, "_seed_") else self._seed_
         options = self._options(X.shape[0], epochs, seed)
+        options["class_weight"] = class_weight
         resume = None
         if incremental:
             # One more epoch of the same run (scikit-learn's partial_fit: no early stopping):
@@ -304,6 +318,43 @@ class _BaseMLP(BaseEstimator):
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """A multilayer perceptron classifier (scikit-learn's MLPClassifier, on backprop's engine)."""
 
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate_init=0.001, max_iter=200,
+                 shuffle=True, random_state=None, tol=1e-4, verbose=False,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True,
+                 precision="double", threads=0, dropout=0.0, class_weight=None):
+        super().__init__(
+            hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate_init=learning_rate_init, max_iter=max_iter, shuffle=shuffle,
+            random_state=random_state, tol=tol, verbose=verbose, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, precision=precision, threads=threads,
+            dropout=dropout)
+        self.class_weight = class_weight
+
+    def _class_weight(self, classes, names):
+        """class_weight for the library: "balanced", or {class name: weight}."""
+        cw = self.class_weight
+        if cw is None or (isinstance(cw, str) and cw == "balanced"):
+            return cw
+        if not isinstance(cw, dict):
+            raise ValueError(f"class_weight: expected None, 'balanced' or a dict {{class: "
+                             f"weight}}, found {cw!r}")
+        out = {}
+        for label, weight in cw.items():
+            matches = [k for k, c in enumerate(classes) if c == label]
+            if not matches:
+                raise ValueError(f"class_weight: unknown class {label!r} (the classes are "
+                                 f"{list(classes)})")
+            if not (isinstance(weight, (int, float, np.number)) and np.isfinite(weight)
+                    and weight >= 0):
+                raise ValueError(f"class_weight: expected a finite weight >= 0 for class "
+                                 f"{label!r}, found {weight!r}")
+            out[names[matches[0]]] = float(weight)
+        return out
+
     def _loss(self):
         return None  # the library's choice: bce for two classes, cross-entropy for more
 
@@ -329,7 +380,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         names = [str(c) for c in classes]
         if len(set(names)) != len(names):
             names = [f"class{k}" for k in range(len(classes))]
-        self._train(X, None, labels, names, epochs, incremental)
+        self._train(X, None, labels, names, epochs, incremental,
+                    self._class_weight(classes, names))
         self.classes_ = classes
         return self
 

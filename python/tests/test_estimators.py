@@ -249,3 +249,37 @@ def test_learning_rate_schedules_step_once_per_epoch():
         MLPRegressor(clip_norm=-1.0).fit(X, y)
     with pytest.raises(ValueError, match="keep_best"):
         MLPRegressor(keep_best=True).fit(X, y)
+
+
+def test_dropout_and_class_weight():
+    # Dropout: reproducible with a seed, changes training, saved in the model file; predictions
+    # use the full network. Class weights: scikit-learn's forms, by class label.
+    rng = np.random.RandomState(0)
+    X = rng.randn(120, 3)
+    y = np.where(X[:, 0] + 0.3 * rng.randn(120) > 0.8, "rare", "common")
+    kw = dict(hidden_layer_sizes=(16, 8), max_iter=30, random_state=1, tol=0,
+              n_iter_no_change=10**6)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = MLPClassifier(**kw).fit(X, y)
+        a = MLPClassifier(dropout=0.3, **kw).fit(X, y)
+        b = MLPClassifier(dropout=[0.3, 0.3], **kw).fit(X, y)
+        assert np.array_equal(a.coefs_[0], b.coefs_[0])
+        assert not np.array_equal(a.coefs_[0], plain.coefs_[0])
+        balanced = MLPClassifier(class_weight="balanced", **kw).fit(X, y)
+        heavy = MLPClassifier(class_weight={"rare": 5.0}, **kw).fit(X, y)
+        reg = MLPRegressor(dropout=0.2, **kw).fit(X, X[:, 0])
+    assert not np.array_equal(balanced.coefs_[0], plain.coefs_[0])
+    # more weight on the rare class finds more of it
+    assert (heavy.predict(X) == "rare").sum() >= (plain.predict(X) == "rare").sum()
+    assert reg.predict(X).shape == (120,)
+    assert "class_weight" not in MLPRegressor().get_params()
+    with pytest.raises(ValueError, match="class_weight: unknown class 'dog'"):
+        MLPClassifier(class_weight={"dog": 2.0}, max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight: expected None, 'balanced' or a dict"):
+        MLPClassifier(class_weight="heavy", max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match=r"dropout: expected a rate in \[0, 1\)"):
+        MLPClassifier(dropout=1.0, max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="dropout: expected"):
+        MLPClassifier(hidden_layer_sizes=(4, 4), dropout=[0.1, 0.1, 0.1], max_iter=2).fit(X, y)

@@ -110,6 +110,7 @@ std::string model_to_json(const Model& model) {
     out += "{\"activation\": \"" + to_string(layer.activation.kind) + "\"";
     if (layer.activation.kind == Activation::leaky_relu)
       out += ", \"alpha\": " + number(layer.activation.alpha);
+    if (layer.dropout != 0) out += ", \"dropout\": " + number(layer.dropout);  // training only
     out += ",\n   \"weights\": [";
     for (Eigen::Index i = 0; i < layer.W.rows(); ++i)
       out += (i ? ",\n               " : "") + row_text(layer.W, i);
@@ -351,6 +352,14 @@ Model parse_model(const std::string& text, const std::string& source) {
     }
     if (auto alpha = layer.find("alpha"); alpha != layer.end())
       spec.activation.alpha = r.finite(*alpha, at + ".alpha");
+    if (auto dropout = layer.find("dropout"); dropout != layer.end()) {
+      spec.dropout = r.finite(*dropout, at + ".dropout");
+      if (l + 1 == layers.size() && spec.dropout != 0)
+        r.fail(at + ".dropout",
+               "expected 0 (the output layer has no dropout), found " + dropout->dump());
+      if (!(spec.dropout >= 0 && spec.dropout < 1))
+        r.fail(at + ".dropout", "expected a rate in [0, 1), found " + dropout->dump());
+    }
     const Json& W = r.array(r.field(layer, at, "weights"), at + ".weights");
     if (W.empty()) r.fail(at + ".weights", "expected at least one row (one per unit), found none");
     // Collected row by row as the rows check out, not allocated up front as W.size() x fan_in:

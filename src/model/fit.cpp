@@ -70,7 +70,95 @@ void FitOptions::validate() const {
   if (training.resume != nullptr && !resume_path.empty())
     throw option_error("TrainOptions.resume", "give it or FitOptions.resume_path, not both");
   weight_init.validate();
+  for (double rate : dropout)
+    if (!(rate >= 0 && rate < 1))
+      throw option_error("FitOptions.dropout",
+                         fmt::format("expected rates in [0, 1), found {}", rate));
+  if (!dropout.empty() && !init_model && dropout.size() != 1 && dropout.size() != hidden.size())
+    throw option_error("FitOptions.dropout",
+                       fmt::format("expected one rate for every hidden layer or one per hidden "
+                                   "layer ({}), found {}",
+                                   hidden.size(), dropout.size()));
+  for (const auto& [name, weight] : class_weight.weights)
+    if (!(weight >= 0) || !std::isfinite(weight))
+      throw option_error(
+          "FitOptions.class_weight",
+          fmt::format("expected a finite weight >= 0 for class '{}', found {}", name, weight));
   training.validate();
+}
+
+ClassWeight ClassWeight::parse(const std::string& text) {
+  ClassWeight w;
+  if (text == "balanced") {
+    w.balanced = true;
+    return w;
+  }
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    const std::size_t colon = item.rfind(':');
+    char* rest = nullptr;
+    const std::string number = colon == std::string::npos ? "" : item.substr(colon + 1);
+    const double weight = std::strtod(number.c_str(), &rest);
+    if (colon == std::string::npos || colon == 0 || number.empty() || *rest != '\0')
+      throw option_error("FitOptions.class_weight",
+                         fmt::format("expected \"balanced\" or class:weight pairs such as "
+                                     "\"0:1,1:5\", found \"{}\" in \"{}\"",
+                                     item, text));
+    w.weights.emplace_back(item.substr(0, colon), weight);
+    start = end + 1;
+  }
+  return w;
+}
+
+std::string ClassWeight::describe() const {
+  if (balanced) return "balanced";
+  std::string out;
+  for (const auto& [name, weight] : weights)
+    out += fmt::format("{}{}:{}", out.empty() ? "" : ",", name, weight);
+  return out;
+}
+
+std::vector<double> class_weights_for(const ClassWeight& cw, const Dataset& train) {
+  if (!cw.given()) return {};
+  const std::vector<std::string>& names = train.class_names;
+  if (names.empty())
+    throw option_error(
+        "FitOptions.class_weight",
+        "class weights need class-label targets; these targets are numeric (" + train.source + ")");
+  const std::size_t k = names.size();
+  std::vector<double> w(k, 1.0);
+  if (cw.balanced) {
+    // n_samples / (n_classes · count_c), as scikit-learn's compute_class_weight("balanced")
+    std::vector<double> count(k, 0.0);
+    for (int label : train.labels) count.at(static_cast<std::size_t>(label)) += 1;
+    for (std::size_t c = 0; c < k; ++c) {
+      if (count[c] == 0)
+        throw option_error("FitOptions.class_weight",
+                           fmt::format("balanced weights need every class in the training data; "
+                                       "class '{}' has no training samples",
+                                       names[c]));
+      w[c] = static_cast<double>(train.labels.size()) / (static_cast<double>(k) * count[c]);
+    }
+    return w;
+  }
+  for (const auto& [name, weight] : cw.weights) {
+    std::size_t c = std::find(names.begin(), names.end(), name) - names.begin();
+    if (c == k) {  // not a class name: a class index?
+      char* rest = nullptr;
+      const long index = std::strtol(name.c_str(), &rest, 10);
+      if (!name.empty() && *rest == '\0' && index >= 0 && static_cast<std::size_t>(index) < k)
+        c = static_cast<std::size_t>(index);
+    }
+    if (c == k)
+      throw option_error("FitOptions.class_weight",
+                         fmt::format("unknown class '{}' (the classes are {}, or their indices "
+                                     "0 to {})",
+                                     name, fmt::join(names, ", "), k - 1));
+    w[c] = weight;
+  }
+  return w;
 }
 
 // ---- the pipeline's steps -----------------------------------------------------------------------
@@ -255,6 +343,12 @@ std::string fingerprint(const FitOptions& o, const Network<double>& net) {
                                            opt.rprop_delta_max != rprop_defaults.rprop_delta_max))
     print += fmt::format(" rprop={},{},{},{}", opt.rprop_increase, opt.rprop_decrease,
                          opt.rprop_delta_min, opt.rprop_delta_max);
+  if (net.has_dropout()) {
+    print += " dropout=";
+    for (std::size_t l = 0; l + 1 < net.depth(); ++l)
+      print += fmt::format("{}{}", l ? "," : "", net.layer(l).dropout);
+  }
+  if (o.class_weight.given()) print += " class_weight=" + o.class_weight.describe();
   return print;
 }
 
@@ -303,6 +397,13 @@ std::vector<std::pair<std::string, std::string>> settings_of(const FitOptions& o
   if (o.training.keep_best) set("keep_best", "true");
   if (o.training.patience > 0 || o.training.keep_best)
     set("best_epoch", std::to_string(r.training.best_epoch));
+  if (r.model.network.has_dropout()) {
+    std::vector<double> rates;
+    for (std::size_t l = 0; l + 1 < r.model.network.depth(); ++l)
+      rates.push_back(r.model.network.layer(l).dropout);
+    set("dropout", nlohmann::json(rates).dump());
+  }
+  if (o.class_weight.given()) set("class_weight", json_string(o.class_weight.describe()));
   set("batch_size", std::to_string(o.training.batch_size));
   set("shuffle", o.training.shuffle ? "true" : "false");
   set("seed", std::to_string(o.training.seed));
@@ -467,12 +568,20 @@ FitResult fit(const FitOptions& o) {
   FitResult result;
   Prepared p = prepare(o);
   Network<double> net = make_network(o, p.s.train, p.out);
+  if (!o.dropout.empty()) {
+    try {
+      net.set_dropout(o.dropout);
+    } catch (const Error& e) {
+      throw option_error("FitOptions.dropout", e.what());
+    }
+  }
   result.warnings = warnings_for(o, p.s, p.out, p.labels_seen);
   if (o.on_warning)
     for (const std::string& w : result.warnings) o.on_warning(w);
 
   TrainOptions t = o.training;
   t.stop_requested = o.stop_requested;
+  t.class_weights = class_weights_for(o.class_weight, p.s.train);
   TrainState resume_state;
   const std::string print = fingerprint(o, net);
   result.setup = describe_setup(o, net, p.s);
@@ -493,6 +602,9 @@ FitResult fit(const FitOptions& o) {
   result.model = bundle(o, std::move(net), p);
   result.model.info.history = std::move(result.training.history);  // the one copy: history()
   result.model.info.settings = settings_of(o, result);
+  if (!t.class_weights.empty())
+    result.model.info.settings.emplace_back("class_weights",
+                                            nlohmann::json(t.class_weights).dump());
   if (!result.history().empty()) {  // else it diverged at once: nothing to evaluate
     if (p.s.has_test) result.test = evaluate_prepared(result.model.network, p.s.test);
     if (o.diagnose) {

@@ -23,19 +23,32 @@ std::vector<Matrix<double>> analytical_gradients(const Network<double>& network)
   return grads;
 }
 
+namespace {
+
+// The forward pass checked: the full network, or with options.dropout's fixed masks.
+void pass(Network<double>& network, const Matrix<double>& x, const GradCheckOptions& options) {
+  if (options.dropout != nullptr)
+    network.forward_training(x, *options.dropout);
+  else
+    network.forward(x);
+}
+
+}  // namespace
+
 GradCheckReport gradient_check(Network<double>& network, const Matrix<double>& x,
                                const Matrix<double>& y, const GradCheckOptions& options) {
-  network.forward(x);
-  network.backward(x, y);
+  pass(network, x, options);
+  network.backward(x, y, true, options.class_weights);
   return compare_with_numerical(network, x, y, analytical_gradients(network), options);
 }
 
 namespace {
 
 // L at the current parameters and input.
-double loss_at(Network<double>& network, const Matrix<double>& x, const Matrix<double>& y) {
-  network.forward(x);
-  return network.loss_value(y);
+double loss_at(Network<double>& network, const Matrix<double>& x, const Matrix<double>& y,
+               const GradCheckOptions& options) {
+  pass(network, x, options);
+  return network.loss_value(y, options.class_weights);
 }
 
 using Mask = Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>;
@@ -78,7 +91,7 @@ Differences central_differences(Tensor& p, Network<double>& network, const Matri
       // L with this one entry moved by k·h
       auto loss_moved = [&](double k) {
         p(i, j) = original + k * h;
-        const double loss = loss_at(network, x, y);
+        const double loss = loss_at(network, x, y, options);
         if (!same_sides(network, base)) out.kink_crossed(i, j) = true;
         return loss;
       };
@@ -138,7 +151,7 @@ GradCheckReport compare_with_numerical(Network<double>& network, const Matrix<do
   if (!(options.epsilon > 0)) throw usage_error("gradient check epsilon must be positive");
   GradCheckReport report;
   report.options = options;
-  report.loss = loss_at(network, x, y);
+  report.loss = loss_at(network, x, y, options);
   const std::vector<Mask> base = kink_sides(network);  // the sides of the unperturbed pass
   for (std::size_t l = 0; l < network.depth(); ++l) {
     DenseLayer<double>& layer = network.layer(l);
@@ -161,7 +174,7 @@ GradCheckReport compare_with_numerical(Network<double>& network, const Matrix<do
     report.kinks_crossed += t.kinks_crossed;
     report.entries += static_cast<long>(t.rows * t.cols);
   }
-  network.forward(x);  // leave the caches as they were: the pass on the unperturbed input
+  pass(network, x, options);  // leave the caches as they were: the pass on the unperturbed input
   return report;
 }
 

@@ -19,6 +19,9 @@ namespace backprop {
 template <typename S>
 struct DenseLayer {
   ActivationSpec activation;
+  // Training only: the rate P at which this (hidden) layer's outputs are dropped (layers/dropout.h;
+  // 0: none). Inference ignores it.
+  double dropout = 0;
   Matrix<S> W;   // (units x inputs)
   Vector<S> b;   // (units)
   Matrix<S> dW;  // dL/dW, same shape as W

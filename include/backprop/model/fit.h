@@ -90,6 +90,25 @@ Precision precision_from_string(const std::string& name);  // "float"/"float32",
 
 struct FitSetup;
 
+// Weights of the classes in the training loss (losses.h; Keras' class_weight, scikit-learn's
+// class_weight semantics). balanced: class c weighs n_samples / (n_classes · count_c), counted on
+// the training split (so Σ over samples of their class's weight is n_samples). Explicit weights
+// name a class by its name (a CSV label) or else its index; classes not named weigh 1.
+struct ClassWeight {
+  bool balanced = false;
+  std::vector<std::pair<std::string, double>> weights;  // class name or index → weight
+  bool given() const { return balanced || !weights.empty(); }
+  // "balanced", or "name:weight,..." ("0:1,1:5", "setosa:2"); throws an option_error naming
+  // FitOptions.class_weight for anything else.
+  static ClassWeight parse(const std::string& text);
+  std::string describe() const;  // "balanced" or "0:1,1:5" (fingerprints, settings)
+};
+
+// The weight of each class (class_names order) for the training split `train` (labels set).
+// Throws an option_error naming FitOptions.class_weight for numeric targets, unknown classes
+// and, with balanced, a class without training samples.
+std::vector<double> class_weights_for(const ClassWeight& weights, const Dataset& train);
+
 struct FitOptions {
   // ---- data
   DataSource data;
@@ -121,6 +140,14 @@ struct FitOptions {
   // checked there).
   std::string checkpoint_path, resume_path;
   bool diagnose = false;  // after training, inspect the model on the training data
+
+  // ---- regularisation and imbalance
+  // Dropout rates of the hidden layers while training (layers/dropout.h: inverted dropout, masks
+  // from training.seed, the step and each sample's index): one rate for every hidden layer or
+  // one per hidden layer, each in [0, 1). Empty: none (or init_model's). Saved in the model.
+  std::vector<double> dropout;
+  // Class weights in the training loss (classification targets); see ClassWeight.
+  ClassWeight class_weight;
 
   // ---- what the caller hears
   std::function<void(const std::string&)> on_warning;  // settings that will train badly

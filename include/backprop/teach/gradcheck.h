@@ -34,6 +34,11 @@ struct GradCheckOptions {
   bool check_input = true;  // also check dL/dx
   // Leave out entries whose perturbation moves a relu/leaky_relu pre-activation across 0.
   bool exclude_kinks = true;
+  // The training pass instead (for tests; the command line checks the full network): dropout
+  // with the masks of this key, held fixed while parameters move (they depend on the key only),
+  // and the class-weighted loss (losses.h).
+  const DropoutKey* dropout = nullptr;
+  std::vector<double> class_weights;
 };
 
 struct GradCheckTensor {
