@@ -68,6 +68,11 @@ for spec in "y0..y2" "y0..2" "y*" "y0,y1,y2"; do
     --epochs 5 --save "$tmp/pattern.json" --force
   expect 0 "targets: y0, y1, y2" -- "$BP" info --model "$tmp/pattern.json"
 done
+# one-hot numeric targets are classes: softmax + cross_entropy by default, as class labels get
+expect 0 "layer 2: 16 -> 3 softmax" -- "$BP" info --model "$tmp/pattern.json"
+expect 0 "loss cross_entropy" -- "$BP" info --model "$tmp/pattern.json"
+expect 0 "samples, mse, adam" -- "$BP" train --data "$tmp/blobs_onehot.csv" --targets 'y*' --loss mse \
+  --output-activation sigmoid --epochs 2
 expect 0 "inputs: x1, x2" -- "$BP" info --model "$tmp/pattern.json"
 expect 2 "--targets: $tmp/blobs_onehot.csv: 'z*' matches no column (no column name starts with 'z') (columns: x1, x2, y0, y1, y2)" -- \
   "$BP" train --data "$tmp/blobs_onehot.csv" --targets 'z*'

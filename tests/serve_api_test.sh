@@ -101,6 +101,17 @@ PY
 check "the session's trace equals backprop trace on its exported model" -- cmp -s "$tmp/cli_trace.json" "$tmp/session_trace.json"
 http GET "/api/session/$id/model"
 check "the model download is a model file the CLI reads" -- "$BP" info --model "$tmp/body" >/dev/null
+cp "$tmp/body" "$tmp/session_model_dl.json"
+http GET "/api/session/$id/model.onnx"
+cp "$tmp/body" "$tmp/session_model.onnx"
+check "the ONNX download is an ONNX file the CLI reads" -- "$BP" info --model "$tmp/session_model.onnx"
+"$BP" trace --model "$tmp/session_model_dl.json" --x 1,0 --y 1 --format json >"$tmp/t_json.json"
+"$BP" trace --model "$tmp/session_model.onnx" --x 1,0 --y 1 --format json >"$tmp/t_onnx.json"
+check "... whose output equals the JSON download's to float32's precision" -- $py -c "
+import json, sys
+a, b = (json.load(open(f))['layers'][-1]['a'][0][0] for f in sys.argv[1:])
+assert abs(a - b) <= 1e-6 * max(1, abs(a)), (a, b)
+" "$tmp/t_json.json" "$tmp/t_onnx.json"
 echo '{}' >"$tmp/empty.json"
 expect_http 200 '"passed":true' POST "/api/session/$id/gradcheck" "$tmp/empty.json"
 echo '{"action": "fly"}' >"$tmp/fly.json"

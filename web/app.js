@@ -98,6 +98,7 @@ function applyState(state) {
   if (!s.two_d) $('sample-go').onclick = () => showTrace({ set: 'train', index: Number($('sample-index').value) });
   $('gradcheck-out').innerHTML = '';
   $('download-model').href = session.path('model');
+  $('download-onnx').href = session.path('model.onnx');
   buildNetwork();
   showStatus('');
   onUpdate(state.update);

@@ -181,6 +181,9 @@ struct OutputChoice {
 OutputChoice choose_output(const FitOptions& o, const Dataset& data) {
   OutputChoice c;
   const bool classes = data.is_classification();
+  // Numeric targets that are one-hot (--targets y0..y9, one 1 per sample, as FANN's and PROBEN1's
+  // files give classes) are classes too: softmax + cross_entropy unless the options say otherwise.
+  const bool one_hot = !classes && data.y.rows() > 1 && looks_like_classes(data.y);
   if (o.init_model) {
     const Network<double>& net = o.init_model->network;
     c.activation = net.layers().back().activation;
@@ -195,11 +198,13 @@ OutputChoice choose_output(const FitOptions& o, const Dataset& data) {
       c.activation.kind = Activation::softmax;
     else if (classes)
       c.activation.kind = data.class_names.size() == 2 ? Activation::sigmoid : Activation::softmax;
+    else if (one_hot)
+      c.activation.kind = Activation::softmax;
     else
       c.activation.kind = Activation::linear;
     if (o.loss)
       c.loss = *o.loss;
-    else if (classes && c.activation.kind == Activation::softmax)
+    else if ((classes || one_hot) && c.activation.kind == Activation::softmax)
       c.loss = Loss::cross_entropy;
     else if (classes && c.activation.kind == Activation::sigmoid)
       c.loss = Loss::bce;

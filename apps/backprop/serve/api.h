@@ -13,6 +13,7 @@ namespace backprop::serve {
 struct Reply {
   int status = 200;
   std::string body;
+  std::string content_type = "application/json";
 };
 
 // {"error": message} with a 4xx status.

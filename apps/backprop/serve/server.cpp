@@ -15,6 +15,7 @@
 #include "assets.h"
 #include "backprop/error.h"
 #include "backprop/io/model_file.h"
+#include "backprop/io/onnx.h"
 
 namespace backprop::serve {
 
@@ -93,7 +94,7 @@ class Sessions {
 
 void send(httplib::Response& res, const Reply& r) {
   res.status = r.status;
-  res.set_content(r.body, "application/json");
+  res.set_content(r.body, r.content_type);
 }
 
 // Runs a handler; the library's Errors become 400 with their message, anything else 500.
@@ -221,6 +222,13 @@ void run_server(const ServerOptions& options,
     with_session(req, res, [&](Session& s) {
       res.set_header("Content-Disposition", "attachment; filename=\"playground-model.json\"");
       return Reply{200, model_to_json(s.current_model())};
+    });
+  });
+  // The same model as an ONNX file (io/onnx.h: float32 weights, the input scaling in the graph).
+  svr.Get(id + "/model.onnx", [&](const httplib::Request& req, httplib::Response& res) {
+    with_session(req, res, [&](Session& s) {
+      res.set_header("Content-Disposition", "attachment; filename=\"playground-model.onnx\"");
+      return Reply{200, model_to_onnx(s.current_model()), "application/octet-stream"};
     });
   });
   svr.Post(id + "/model", [&](const httplib::Request& req, httplib::Response& res) {
