@@ -102,6 +102,12 @@ try {
   // ---- download the model, reset (the initial weights again), load the download back
   const saved = await page.evaluate(async () => (await fetch(document.getElementById('download-model').href)).text());
   const trainedW = JSON.parse(saved).layers[0].weights;
+  // the ONNX download: an ONNX file (a protobuf ModelProto: field 1, the IR version, comes first)
+  const onnx = await page.evaluate(async () => {
+    const r = await fetch(document.getElementById('download-onnx').href);
+    return { status: r.status, type: r.headers.get('content-type'), bytes: Array.from(new Uint8Array(await r.arrayBuffer()).slice(0, 2)), size: Number(r.headers.get('content-length')) };
+  });
+  check('the ONNX button downloads an ONNX file', onnx.status === 200 && onnx.type === 'application/octet-stream' && onnx.bytes[0] === 0x08 && onnx.size > 100, JSON.stringify(onnx));
   await page.click('#reset');
   await page.waitForFunction(() => playground.update.epoch === 0);
   const resetW = await page.evaluate(() => playground.update.layers[0].W);
