@@ -139,6 +139,7 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   }
   if (o.contains("clip_norm")) opt.clip_norm = o["clip_norm"].cast<double>();
   if (o.contains("keep_best")) t.keep_best = o["keep_best"].cast<bool>();
+  if (o.contains("stop_loss")) t.stop_loss = o["stop_loss"].cast<double>();
   f.precision = precision_from_string(o["precision"].cast<std::string>());
   f.threads = o["threads"].cast<int>();
   // Dropout rates (one, or one per hidden layer) and class weights ("balanced" or {class name:

@@ -27,6 +27,8 @@ How the parameters map:
                           lr_patience, lr_factor, lr_min; on the validation loss with
                           early_stopping, else the training loss); stepped once per epoch
   clip_norm               backprop's own: clip the gradients' global L2 norm to this (0: off)
+  stop_loss               backprop's own (FANN's desired error): stop once an epoch's training
+                          loss falls below this (0: off)
   keep_best               backprop's own: with early_stopping, run every epoch (n_iter_no_change
                           still stops) and keep the one with the lowest validation loss
   precision               backprop's own: "double" (default) or "float"
@@ -69,7 +71,7 @@ class _BaseMLP(BaseEstimator):
                  epsilon=1e-8, n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True,
                  precision="double", threads=0, lr_schedule="constant", lr_step_size=10,
                  lr_gamma=0.1, lr_t_max=None, lr_min=0.0, lr_patience=10, lr_factor=0.1,
-                 clip_norm=0.0, keep_best=False, dropout=0.0):
+                 clip_norm=0.0, keep_best=False, dropout=0.0, stop_loss=0.0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -100,6 +102,7 @@ class _BaseMLP(BaseEstimator):
         self.lr_factor = lr_factor
         self.clip_norm = clip_norm
         self.keep_best = keep_best
+        self.stop_loss = stop_loss
         self.dropout = dropout
 
     # ---- scikit-learn's parameters as FitOptions ------------------------------------------------
@@ -172,7 +175,7 @@ class _BaseMLP(BaseEstimator):
             "lr_t_max": int(self.max_iter if self.lr_t_max is None else self.lr_t_max),
             "lr_min": float(self.lr_min), "lr_patience": int(self.lr_patience),
             "lr_factor": float(self.lr_factor), "clip_norm": float(self.clip_norm),
-            "keep_best": bool(self.keep_best),
+            "keep_best": bool(self.keep_best), "stop_loss": float(self.stop_loss),
         }
 
     def _seed(self):
@@ -323,7 +326,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True,
-                 precision="double", threads=0, dropout=0.0, class_weight=None):
+                 precision="double", threads=0, lr_schedule="constant", lr_step_size=10,
+                 lr_gamma=0.1, lr_t_max=None, lr_min=0.0, lr_patience=10, lr_factor=0.1,
+                 clip_norm=0.0, keep_best=False, dropout=0.0, stop_loss=0.0, class_weight=None):
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
             learning_rate_init=learning_rate_init, max_iter=max_iter, shuffle=shuffle,
@@ -331,7 +336,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, momentum=momentum,
             nesterovs_momentum=nesterovs_momentum, precision=precision, threads=threads,
-            dropout=dropout)
+            lr_schedule=lr_schedule, lr_step_size=lr_step_size, lr_gamma=lr_gamma,
+            lr_t_max=lr_t_max, lr_min=lr_min, lr_patience=lr_patience, lr_factor=lr_factor,
+            clip_norm=clip_norm, keep_best=keep_best, dropout=dropout, stop_loss=stop_loss)
         self.class_weight = class_weight
 
     def _class_weight(self, classes, names):

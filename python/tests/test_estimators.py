@@ -283,3 +283,19 @@ def test_dropout_and_class_weight():
         MLPClassifier(dropout=1.0, max_iter=2).fit(X, y)
     with pytest.raises(ValueError, match="dropout: expected"):
         MLPClassifier(hidden_layer_sizes=(4, 4), dropout=[0.1, 0.1, 0.1], max_iter=2).fit(X, y)
+
+
+def test_classifier_takes_every_training_option_and_stop_loss_stops():
+    # MLPClassifier and MLPRegressor take the same training options (schedules, clipping,
+    # keep_best, dropout, stop_loss); stop_loss ends training at the first epoch below it.
+    X = np.random.RandomState(0).randn(80, 2)
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    shared = set(MLPRegressor().get_params())
+    assert shared <= set(MLPClassifier().get_params())
+    clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=500, random_state=0, tol=0,
+                        n_iter_no_change=10**6, learning_rate_init=0.05, lr_schedule="step",
+                        lr_step_size=100, lr_gamma=0.5, stop_loss=0.3).fit(X, y)
+    assert clf.lr_curve_[0] == 0.05 and len(clf.lr_curve_) == clf.n_iter_
+    assert clf.n_iter_ < 500 and clf.loss_curve_[-1] < 0.3 <= min(clf.loss_curve_[:-1])
+    with pytest.raises(ValueError, match="stop_loss"):
+        MLPClassifier(stop_loss=-1.0, max_iter=2).fit(X, y)
