@@ -123,6 +123,25 @@ printf '{"dataset": "csv", "csv_name": "ok.csv", "csv": "a,b,c,label\\n1,2,3,x\\
 expect_http 200 '"two_d":false' POST "/api/session/$id/config" "$tmp/okcsv.json"
 echo '{"hidden": [4, 99]}' >"$tmp/big.json"
 expect_http 400 "config.hidden: expected layer sizes from 1 to 32, found 99" POST "/api/session/$id/config" "$tmp/big.json"
+# dropout, clipping and class weights (issue 15's options): the model trains with them, keeps its
+# dropout rate in the model file, and predicts with the full network
+echo '{"dataset": "moons", "n": 60, "hidden": [6], "activations": ["tanh"], "optimizer": "adam", "lr": 0.05, "dropout": 0.3, "clip_norm": 1, "class_weight": "balanced"}' >"$tmp/reg.json"
+expect_http 200 '"dropout":0.3' POST "/api/session/$id/config" "$tmp/reg.json"
+for _ in 1 2; do expect_http 200 '"ok":true' POST "/api/session/$id/command" "$tmp/step.json"; done
+for _ in $(seq 100); do
+  http GET "/api/session/$id/state"
+  grep -q '"epoch":2' "$tmp/body" && break
+  sleep 0.1
+done
+expect_http 200 '"epoch":2' GET "/api/session/$id/state"
+http GET "/api/session/$id/model"
+check "the model file keeps the hidden layer's dropout rate" -- $py -c "
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m['layers'][0].get('dropout') == 0.3 and 'dropout' not in m['layers'][1], m['layers']
+" "$tmp/body"
+expect_http 400 "dropout" POST "/api/session/$id/config" <(echo '{"dropout": 0.95}')
+expect_http 400 "class_weight" POST "/api/session/$id/config" <(echo '{"class_weight": "heavy"}')
 expect_http 200 '"ok":true' DELETE "/api/session/$id"
 expect_http 404 "no session" GET "/api/session/$id/state"
 

@@ -11,7 +11,7 @@ const MAP = 400;
 const DEFAULT = {
   dataset: 'xor', n: 200, noise: 0.1, classes: 3, data_seed: 42, test_fraction: 0,
   hidden: [4], activations: ['sigmoid'], loss: 'mse', optimizer: 'gd', lr: 2, l2: 0, batch: 0,
-  seed: 42, epochs_per_update: 10,
+  dropout: 0, clip_norm: 0, class_weight: 'none', seed: 42, epochs_per_update: 10,
 };
 const PRESETS = {
   xor: { ...DEFAULT },
@@ -46,7 +46,7 @@ function writeUrl() {
 }
 
 // ---- controls <-> config --------------------------------------------------------------------
-const FIELDS = ['dataset', 'n', 'noise', 'classes', 'data_seed', 'test_fraction', 'loss', 'optimizer', 'lr', 'batch', 'l2', 'seed', 'epochs_per_update'];
+const FIELDS = ['dataset', 'n', 'noise', 'classes', 'data_seed', 'test_fraction', 'loss', 'optimizer', 'lr', 'batch', 'l2', 'dropout', 'clip_norm', 'class_weight', 'seed', 'epochs_per_update'];
 function controlsFromConfig(c) {
   for (const f of FIELDS) $(f).value = c[f];
   $('target').value = c.target || '';

@@ -14,6 +14,7 @@
 #include "backprop/error.h"
 #include "backprop/init.h"
 #include "backprop/io/model_file.h"
+#include "backprop/model/fit.h"
 #include "backprop/optimizers.h"
 #include "backprop/teach/gradcheck.h"
 #include "backprop/teach/trace.h"
@@ -322,6 +323,9 @@ Config parse_config(const json& j, const Limits& limits) {
   c.lr = number(j, "lr", c.lr, 1e-6, 100);
   c.l2 = number(j, "l2", c.l2, 0, 10);
   c.batch = integer(j, "batch", c.batch, 0, limits.max_rows);
+  c.dropout = number(j, "dropout", c.dropout, 0, 0.9);
+  c.clip_norm = number(j, "clip_norm", c.clip_norm, 0, 1e6);
+  c.class_weight = text(j, "class_weight", c.class_weight, {"none", "balanced"});
   c.seed = static_cast<std::uint32_t>(integer(j, "seed", 42, 0, 1000000));
   c.epochs_per_update = integer(j, "epochs_per_update", c.epochs_per_update, 1, 1000);
   return c;
@@ -341,6 +345,9 @@ json config_to_json(const Config& c) {
             {"lr", c.lr},
             {"l2", c.l2},
             {"batch", c.batch},
+            {"dropout", c.dropout},
+            {"clip_norm", c.clip_norm},
+            {"class_weight", c.class_weight},
             {"seed", c.seed},
             {"epochs_per_update", c.epochs_per_update}};
   if (c.dataset == "csv") {
@@ -367,6 +374,7 @@ std::shared_ptr<Setup> make_setup(const Config& config, const Limits& limits) {
   specs.push_back({outputs, {softmax ? Activation::softmax : Activation::sigmoid, 0.01}});
   s->network = Network<double>(static_cast<int>(d.x.rows()), specs, loss);
   initialize(s->network, Init::he_normal, config.seed);
+  if (config.dropout > 0 && !config.hidden.empty()) s->network.set_dropout({config.dropout});
   encode_for(d, s->network);
   finish_setup(*s, std::move(d), limits);
   return s;
@@ -453,7 +461,7 @@ void Session::install(std::shared_ptr<Setup> setup) {
 bool Session::tune(const Config& config) {
   const auto fixed = [](const Config& c) {
     json j = config_to_json(c);
-    for (const char* key : {"lr", "l2", "batch", "epochs_per_update"}) j.erase(key);
+    for (const char* key : {"lr", "l2", "batch", "clip_norm", "epochs_per_update"}) j.erase(key);
     return j;
   };
   std::lock_guard<std::mutex> lock(mutex_);
@@ -532,6 +540,9 @@ Model model_of(Network<double> net, const Setup& setup) {
                      {"lr", json(c.lr).dump()},
                      {"batch_size", json(c.batch).dump()},
                      {"l2", json(c.l2).dump()},
+                     {"dropout", json(c.dropout).dump()},
+                     {"clip_norm", json(c.clip_norm).dump()},
+                     {"class_weight", json(c.class_weight).dump()},
                      {"seed", json(c.seed).dump()}};
   return m;
 }
@@ -739,6 +750,12 @@ void Session::run() {
                                                : OptimizerKind::rprop;
     options.optimizer.lr = s.config.lr;
     options.optimizer.weight_decay = o == "rprop" ? 0 : s.config.l2;
+    options.optimizer.clip_norm = s.config.clip_norm;
+    if (s.config.class_weight == "balanced") {
+      ClassWeight balanced;
+      balanced.balanced = true;
+      options.class_weights = class_weights_for(balanced, s.train);
+    }
     const bool has_test = s.test.size() > 0;
     const int first = run_base_;
     const std::chrono::duration<double> period(1.0 / limits_.max_updates_per_second);

@@ -57,7 +57,10 @@ struct Config {
   std::vector<std::string> activations = {"sigmoid"};  // one per hidden layer
   std::string loss = "mse", optimizer = "gd";
   double lr = 2, l2 = 0;
-  int batch = 0;  // 0: full batch
+  int batch = 0;         // 0: full batch
+  double dropout = 0;    // every hidden layer's training-time dropout rate (layers/dropout.h)
+  double clip_norm = 0;  // gradient clipping by the global norm (0: off)
+  std::string class_weight = "none";  // none or balanced (FitOptions.class_weight)
   std::uint32_t seed = 42;
   int epochs_per_update = 10;
 };
