@@ -141,6 +141,21 @@ m = json.load(open(sys.argv[1]))
 assert m['layers'][0].get('dropout') == 0.3 and 'dropout' not in m['layers'][1], m['layers']
 " "$tmp/body"
 expect_http 400 "dropout" POST "/api/session/$id/config" <(echo '{"dropout": 0.95}')
+# a learning-rate schedule (schedules.h): StepLR halving every epoch gives 1, 0.5, 0.25
+echo '{"dataset": "xor", "hidden": [4], "lr": 1, "lr_schedule": "step", "lr_period": 1, "lr_gamma": 0.5, "epochs_per_update": 1}' >"$tmp/sched.json"
+expect_http 200 '"lr_schedule":"step"' POST "/api/session/$id/config" "$tmp/sched.json"
+for _ in 1 2 3; do expect_http 200 '"ok":true' POST "/api/session/$id/command" "$tmp/step.json"; done
+for _ in $(seq 100); do
+  http GET "/api/session/$id/state"
+  grep -q '"epoch":3' "$tmp/body" && break
+  sleep 0.1
+done
+check "each epoch's learning rate follows the schedule" -- $py -c "
+import json, sys
+h = json.load(open(sys.argv[1]))['update']['history']
+assert h['epoch'][-3:] == [0, 1, 2] and h['lr'][-3:] == [1, 0.5, 0.25], h
+" "$tmp/body"
+expect_http 400 "rprop adapts its own step sizes" POST "/api/session/$id/config" <(echo '{"optimizer": "rprop", "lr_schedule": "step"}')
 expect_http 400 "class_weight" POST "/api/session/$id/config" <(echo '{"class_weight": "heavy"}')
 expect_http 200 '"ok":true' DELETE "/api/session/$id"
 expect_http 404 "no session" GET "/api/session/$id/state"

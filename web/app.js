@@ -11,7 +11,8 @@ const MAP = 400;
 const DEFAULT = {
   dataset: 'xor', n: 200, noise: 0.1, classes: 3, data_seed: 42, test_fraction: 0,
   hidden: [4], activations: ['sigmoid'], loss: 'mse', optimizer: 'gd', lr: 2, l2: 0, batch: 0,
-  dropout: 0, clip_norm: 0, class_weight: 'none', seed: 42, epochs_per_update: 10,
+  dropout: 0, clip_norm: 0, class_weight: 'none', lr_schedule: 'constant', lr_gamma: 0.5,
+  lr_period: 100, seed: 42, epochs_per_update: 10,
 };
 const PRESETS = {
   xor: { ...DEFAULT },
@@ -46,7 +47,7 @@ function writeUrl() {
 }
 
 // ---- controls <-> config --------------------------------------------------------------------
-const FIELDS = ['dataset', 'n', 'noise', 'classes', 'data_seed', 'test_fraction', 'loss', 'optimizer', 'lr', 'batch', 'l2', 'dropout', 'clip_norm', 'class_weight', 'seed', 'epochs_per_update'];
+const FIELDS = ['dataset', 'n', 'noise', 'classes', 'data_seed', 'test_fraction', 'loss', 'optimizer', 'lr', 'batch', 'l2', 'dropout', 'clip_norm', 'class_weight', 'lr_schedule', 'lr_gamma', 'lr_period', 'seed', 'epochs_per_update'];
 function controlsFromConfig(c) {
   for (const f of FIELDS) $(f).value = c[f];
   $('target').value = c.target || '';
@@ -265,6 +266,8 @@ function drawPending() {
   pending = null;
   app.update = u;
   $('epoch').textContent = u.epoch;
+  const lrs = u.history && u.history.lr;  // the last epoch's learning rate, when a schedule moves it
+  $('current-lr').textContent = lrs && lrs.length && app.config.lr_schedule !== 'constant' ? `lr ${Number(lrs[lrs.length - 1].toPrecision(4))}` : '';
   const ctx = $('map').getContext('2d');
   if (app.setup.two_d && u.grid) {
     drawRegions(ctx, u.grid, MAP);

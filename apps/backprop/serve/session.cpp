@@ -16,6 +16,7 @@
 #include "backprop/io/model_file.h"
 #include "backprop/model/fit.h"
 #include "backprop/optimizers.h"
+#include "backprop/schedules.h"
 #include "backprop/teach/gradcheck.h"
 #include "backprop/teach/trace.h"
 #include "backprop/train.h"
@@ -326,6 +327,14 @@ Config parse_config(const json& j, const Limits& limits) {
   c.dropout = number(j, "dropout", c.dropout, 0, 0.9);
   c.clip_norm = number(j, "clip_norm", c.clip_norm, 0, 1e6);
   c.class_weight = text(j, "class_weight", c.class_weight, {"none", "balanced"});
+  c.lr_schedule =
+      text(j, "lr_schedule", c.lr_schedule, {"constant", "step", "exponential", "cosine"});
+  c.lr_gamma = number(j, "lr_gamma", c.lr_gamma, 1e-6, 1);
+  c.lr_period = integer(j, "lr_period", c.lr_period, 1, 1000000);
+  if (c.lr_schedule != "constant" && c.optimizer == "rprop")
+    throw option_error("config.lr_schedule",
+                       "rprop adapts its own step sizes; a " + c.lr_schedule +
+                           " schedule does not apply to it (choose constant)");
   c.seed = static_cast<std::uint32_t>(integer(j, "seed", 42, 0, 1000000));
   c.epochs_per_update = integer(j, "epochs_per_update", c.epochs_per_update, 1, 1000);
   return c;
@@ -348,6 +357,9 @@ json config_to_json(const Config& c) {
             {"dropout", c.dropout},
             {"clip_norm", c.clip_norm},
             {"class_weight", c.class_weight},
+            {"lr_schedule", c.lr_schedule},
+            {"lr_gamma", c.lr_gamma},
+            {"lr_period", c.lr_period},
             {"seed", c.seed},
             {"epochs_per_update", c.epochs_per_update}};
   if (c.dataset == "csv") {
@@ -543,6 +555,7 @@ Model model_of(Network<double> net, const Setup& setup) {
                      {"dropout", json(c.dropout).dump()},
                      {"clip_norm", json(c.clip_norm).dump()},
                      {"class_weight", json(c.class_weight).dump()},
+                     {"lr_schedule", json(c.lr_schedule).dump()},
                      {"seed", json(c.seed).dump()}};
   return m;
 }
@@ -677,17 +690,16 @@ void Session::publish(const Network<double>& net, const Setup& setup) {
     st.status = status_ == "paused" && playing_ ? "running" : status_;
     st.message = message_;
   }
-  json h = {{"epoch", json::array()},
-            {"loss", json::array()},
-            {"accuracy", json::array()},
-            {"test_loss", json::array()},
-            {"test_accuracy", json::array()}};
+  json h = {{"epoch", json::array()},         {"loss", json::array()},
+            {"accuracy", json::array()},      {"test_loss", json::array()},
+            {"test_accuracy", json::array()}, {"lr", json::array()}};
   auto add = [&h](const Point& p) {
     h["epoch"].push_back(p.epoch);
     h["loss"].push_back(finite_or_null(p.loss));
     h["accuracy"].push_back(finite_or_null(p.accuracy));
     h["test_loss"].push_back(finite_or_null(p.test_loss));
     h["test_accuracy"].push_back(finite_or_null(p.test_accuracy));
+    h["lr"].push_back(finite_or_null(p.lr));
   };
   for (const Point& p : history_) add(p);
   if (epochs_done_ > 0 && (history_.empty() || history_.back().epoch != last_.epoch)) add(last_);
@@ -751,6 +763,10 @@ void Session::run() {
     options.optimizer.lr = s.config.lr;
     options.optimizer.weight_decay = o == "rprop" ? 0 : s.config.l2;
     options.optimizer.clip_norm = s.config.clip_norm;
+    options.lr_schedule.kind = schedule_from_string(s.config.lr_schedule);
+    options.lr_schedule.gamma = s.config.lr_gamma;
+    options.lr_schedule.step_size = s.config.lr_period;
+    options.lr_schedule.t_max = s.config.lr_period;
     if (s.config.class_weight == "balanced") {
       ClassWeight balanced;
       balanced.balanced = true;
@@ -761,7 +777,7 @@ void Session::run() {
     const std::chrono::duration<double> period(1.0 / limits_.max_updates_per_second);
     const auto on_epoch = [&](EpochRecord& r) -> bool {
       epochs_done_ = first + r.epoch + 1;
-      last_ = {first + r.epoch, r.loss, r.accuracy, r.val_loss, r.val_accuracy};
+      last_ = {first + r.epoch, r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.lr};
       if (last_.epoch % stride_ == 0) {
         history_.push_back(last_);
         if (history_.size() >= 1000) {  // thin: keep every other point, sample half as often

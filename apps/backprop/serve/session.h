@@ -61,6 +61,11 @@ struct Config {
   double dropout = 0;    // every hidden layer's training-time dropout rate (layers/dropout.h)
   double clip_norm = 0;  // gradient clipping by the global norm (0: off)
   std::string class_weight = "none";  // none or balanced (FitOptions.class_weight)
+  // The learning rate per epoch (schedules.h): constant, step (× lr_gamma every lr_period epochs),
+  // exponential (× lr_gamma every epoch), cosine (half period lr_period epochs, towards 0).
+  std::string lr_schedule = "constant";
+  double lr_gamma = 0.5;
+  int lr_period = 100;
   std::uint32_t seed = 42;
   int epochs_per_update = 10;
 };
@@ -148,6 +153,7 @@ class Session {
   struct Point {
     int epoch;
     double loss, accuracy, test_loss, test_accuracy;
+    double lr;  // the epoch's learning rate (a schedule changes it)
   };
   std::vector<Point> history_;  // thinned to stay short: every `stride_`-th epoch
   int stride_ = 1;
