@@ -72,6 +72,14 @@ head -c 3000000 /dev/zero | tr '\0' '1' >"$tmp/huge.json"
 expect_http 413 '"error"' POST /api/trace "$tmp/huge.json"
 
 # ---- a session: create, train, trace a sample, export, trace the export with the CLI
+# wait_epoch ID N: the session's worker has run N epochs (bounded: 10 s); $tmp/body is its state
+wait_epoch() {
+  for _ in $(seq 100); do
+    http GET "/api/session/$1/state"
+    grep -q "\"epoch\":$2," "$tmp/body" && return
+    sleep 0.1
+  done
+}
 echo '{"dataset": "xor", "hidden": [4], "lr": 2}' >"$tmp/cfg.json"
 expect_http 200 '"two_d":true' POST /api/session "$tmp/cfg.json"
 id=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$tmp/body")
@@ -80,11 +88,7 @@ check "the initial state comes with the session (grid and thumbnails)" -- test $
 echo '{"action": "step"}' >"$tmp/step.json"
 for _ in 1 2 3; do expect_http 200 '"ok":true' POST "/api/session/$id/command" "$tmp/step.json"; done
 # the steps run on the session's worker: wait for them (bounded: 10 s), then check the state
-for _ in $(seq 100); do
-  http GET "/api/session/$id/state"
-  grep -q '"epoch":3' "$tmp/body" && break
-  sleep 0.1
-done
+wait_epoch "$id" 3
 expect_http 200 '"epoch":3' GET "/api/session/$id/state"
 timeout 3 curl -sN "${URL}api/session/$id/events" >"$tmp/events.txt"
 check "the event stream sends the state" -- grep -q '^data: {"epoch":3' "$tmp/events.txt"
@@ -128,11 +132,7 @@ expect_http 400 "config.hidden: expected layer sizes from 1 to 32, found 99" POS
 echo '{"dataset": "moons", "n": 60, "hidden": [6], "activations": ["tanh"], "optimizer": "adam", "lr": 0.05, "dropout": 0.3, "clip_norm": 1, "class_weight": "balanced"}' >"$tmp/reg.json"
 expect_http 200 '"dropout":0.3' POST "/api/session/$id/config" "$tmp/reg.json"
 for _ in 1 2; do expect_http 200 '"ok":true' POST "/api/session/$id/command" "$tmp/step.json"; done
-for _ in $(seq 100); do
-  http GET "/api/session/$id/state"
-  grep -q '"epoch":2' "$tmp/body" && break
-  sleep 0.1
-done
+wait_epoch "$id" 2
 expect_http 200 '"epoch":2' GET "/api/session/$id/state"
 http GET "/api/session/$id/model"
 check "the model file keeps the hidden layer's dropout rate" -- $py -c "
@@ -145,11 +145,7 @@ expect_http 400 "dropout" POST "/api/session/$id/config" <(echo '{"dropout": 0.9
 echo '{"dataset": "xor", "hidden": [4], "lr": 1, "lr_schedule": "step", "lr_period": 1, "lr_gamma": 0.5, "epochs_per_update": 1}' >"$tmp/sched.json"
 expect_http 200 '"lr_schedule":"step"' POST "/api/session/$id/config" "$tmp/sched.json"
 for _ in 1 2 3; do expect_http 200 '"ok":true' POST "/api/session/$id/command" "$tmp/step.json"; done
-for _ in $(seq 100); do
-  http GET "/api/session/$id/state"
-  grep -q '"epoch":3' "$tmp/body" && break
-  sleep 0.1
-done
+wait_epoch "$id" 3
 check "each epoch's learning rate follows the schedule" -- $py -c "
 import json, sys
 h = json.load(open(sys.argv[1]))['update']['history']
