@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -17,6 +18,8 @@
 
 #include "backprop/error.h"
 #include "backprop/random.h"
+#include "backprop/threads.h"
+#include "worker_pool.h"
 
 namespace backprop {
 
@@ -155,14 +158,15 @@ struct Snapshot {
 };
 
 // Where non-finite values first appear, in forward order: "layer 2 (weights)".
+// (`passes`: the network whose caches hold the last pass, a replica when data-parallel.)
 template <typename S>
-std::string first_non_finite(const Network<S>& network) {
+std::string first_non_finite(const Network<S>& network, const Network<S>& passes) {
   for (std::size_t l = 0; l < network.depth(); ++l) {
     const std::string at = "layer " + std::to_string(l + 1);
     if (!network.layer(l).W.allFinite()) return at + " (weights)";
     if (!network.layer(l).b.allFinite()) return at + " (biases)";
-    if (!network.z(l).allFinite()) return at + " (pre-activations z)";
-    if (!network.a(l).allFinite()) return at + " (activations a)";
+    if (!passes.z(l).allFinite()) return at + " (pre-activations z)";
+    if (!passes.a(l).allFinite()) return at + " (activations a)";
   }
   return "the loss";
 }
@@ -183,6 +187,126 @@ bool looks_like_classes(const Matrix<S>& y) {
 }
 template bool looks_like_classes<float>(const Matrix<float>&);
 template bool looks_like_classes<double>(const Matrix<double>&);
+
+int shard_count(long batch_samples, long widest_layer_weights) {
+  if (widest_layer_weights < kShardMinWeights || batch_samples < 2 * kShardSamples) return 1;
+  return static_cast<int>(std::min<long>(batch_samples / kShardSamples, kMaxShards));
+}
+
+namespace {
+
+// Sets the products' threads for a while, and restores the setting after.
+class ProductThreads {
+ public:
+  explicit ProductThreads(int n) : saved_(threads()) { set_threads(n); }
+  ~ProductThreads() { set_threads(saved_); }
+  ProductThreads(const ProductThreads&) = delete;
+  ProductThreads& operator=(const ProductThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
+// One step's gradient over the fixed shard layout (train.h): each worker computes its shards' sums
+// g_k on its own replica of the network, then the workers add them up, each a slice of the
+// parameters, in the order k = 0..K-1 into the master network's dW, db.
+template <typename S>
+class DataParallel {
+ public:
+  DataParallel(Network<S>& master, int workers, int max_shards)
+      : master_(master), replicas_(static_cast<std::size_t>(workers)), pool_(workers) {
+    for (Replica& r : replicas_) r.net = master;
+    parameters_ = static_cast<Eigen::Index>(master.parameter_count());
+    sums_.resize(parameters_, max_shards);
+    loss_.resize(static_cast<std::size_t>(max_shards));
+    right_.resize(static_cast<std::size_t>(max_shards));
+  }
+
+  // Assigns the master's dW, db for the batch order[begin, end) in K shards; adds the batch's loss
+  // sum Σ_j l_j and (when classifying) its right answers to loss_sum and right.
+  void gradient(const Matrix<S>& x, const Matrix<S>& y, const std::vector<std::size_t>& order,
+                std::size_t begin, std::size_t end, int K, const TrainOptions& options,
+                std::uint64_t step, bool classify, double& loss_sum, double& right) {
+    const std::size_t N = end - begin;
+    const int T = pool_.size();
+    auto shards = [&](int w) {
+      if (w >= K) return;
+      Replica& r = replicas_[static_cast<std::size_t>(w)];
+      for (std::size_t l = 0; l < master_.depth(); ++l) {  // the master's parameters
+        r.net.layer(l).W = master_.layer(l).W;
+        r.net.layer(l).b = master_.layer(l).b;
+      }
+      for (int k = w; k < K; k += T) {
+        const std::size_t s0 =
+            begin + N * static_cast<std::size_t>(k) / static_cast<std::size_t>(K);
+        const std::size_t s1 =
+            begin + N * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(K);
+        const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
+        // two buffers each, as the network's caches: shards of two sizes reuse their storage
+        int slot = r.xs[0].cols() == n ? 0 : r.xs[1].cols() == n ? 1 : (r.recycle ^= 1);
+        gather(x, order, s0, s1, r.xs[slot]);
+        gather(y, order, s0, s1, r.ys[slot]);
+        const Matrix<S>& a =
+            r.net.forward_training(r.xs[slot], {options.seed, step, order.data() + s0});
+        const std::size_t kk = static_cast<std::size_t>(k);
+        // l_k = L(shard) n_k: the shard's loss sum
+        loss_[kk] = static_cast<double>(r.net.loss_value(r.ys[slot], options.class_weights)) *
+                    static_cast<double>(n);
+        right_[kk] = classify ? accuracy(a, r.ys[slot]) * static_cast<double>(n) : 0;
+        // g_k: the loss divides by the batch's N, not n_k (losses.h)
+        r.net.backward(r.xs[slot], r.ys[slot], false, options.class_weights,
+                       static_cast<Eigen::Index>(N));
+        S* g = sums_.col(k).data();
+        for (const DenseLayer<S>& layer : r.net.layers()) {
+          g = std::copy(layer.dW.data(), layer.dW.data() + layer.dW.size(), g);
+          g = std::copy(layer.db.data(), layer.db.data() + layer.db.size(), g);
+        }
+      }
+    };
+    pool_.run(shards);
+    // g = ((g_0 + g_1) + ...) + g_{K-1}, element by element; worker w adds a slice of each tensor
+    auto reduce = [&](int w) {
+      Eigen::Index offset = 0;
+      auto add = [&](S* to, Eigen::Index size) {
+        const Eigen::Index from = size * w / T, until = size * (w + 1) / T;
+        const S* first = sums_.col(0).data() + offset;
+        std::copy(first + from, first + until, to + from);
+        for (int k = 1; k < K; ++k) {
+          const S* g = sums_.col(k).data() + offset;
+          for (Eigen::Index i = from; i < until; ++i) to[i] += g[i];
+        }
+        offset += size;
+      };
+      for (DenseLayer<S>& layer : master_.layers()) {
+        add(layer.dW.data(), layer.dW.size());
+        add(layer.db.data(), layer.db.size());
+      }
+    };
+    pool_.run(reduce);
+    for (int k = 0; k < K; ++k) {  // in shard order
+      loss_sum += loss_[static_cast<std::size_t>(k)];
+      right += right_[static_cast<std::size_t>(k)];
+    }
+  }
+
+  // A replica whose caches hold the last shard's pass (for the divergence message).
+  const Network<S>& replica() const { return replicas_.front().net; }
+
+ private:
+  struct Replica {
+    Network<S> net;
+    Matrix<S> xs[2], ys[2];
+    int recycle = 0;
+  };
+  Network<S>& master_;
+  std::vector<Replica> replicas_;
+  Eigen::Index parameters_ = 0;
+  Matrix<S> sums_;  // parameters x shards: column k is g_k, the tensors one after another
+  std::vector<double> loss_, right_;
+  WorkerPool pool_;
+};
+
+}  // namespace
 
 void TrainOptions::validate() const {
   if (epochs <= 0)
@@ -212,6 +336,10 @@ void TrainOptions::validate() const {
     if (!(w >= 0) || !std::isfinite(w))
       throw option_error("TrainOptions.class_weights",
                          "expected finite weights >= 0, found " + std::to_string(w));
+  if (threads < 0)
+    throw option_error(
+        "TrainOptions.threads",
+        "expected a positive number (or 0: threads()), found " + std::to_string(threads));
   if (checkpoint_every < 0)
     throw option_error("TrainOptions.checkpoint_every",
                        "expected 0 (never) or a positive number of epochs, found " +
@@ -307,6 +435,17 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   start.take(network);
   last_good = start;
   int last_good_epoch = first_epoch - 1;
+  // Data parallelism (train.h): the shard layout of the full mini-batches decides.
+  long widest = 0;
+  for (const DenseLayer<S>& layer : network.layers())
+    widest = std::max(widest, static_cast<long>(layer.W.size()));
+  const int max_shards = shard_count(static_cast<long>(batch), widest);
+  const int workers = std::min(options.threads > 0 ? options.threads : threads(), max_shards);
+  // Sharded: the workers' products run on one thread each; --deterministic: every product.
+  std::optional<ProductThreads> one_thread;
+  if (max_shards > 1 || options.deterministic) one_thread.emplace(1);
+  std::optional<DataParallel<S>> parallel;
+  if (max_shards > 1) parallel.emplace(network, workers, max_shards);
 
   for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
     if (!full_batch && options.shuffle) {
@@ -319,9 +458,16 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     for (std::size_t begin = 0; begin < n; begin += batch) {
       const std::size_t end = std::min(begin + batch, n);
       const int slot = (end - begin == batch) ? 0 : 1;
-      if (!full_batch) {
+      if (!full_batch && !parallel) {
         gather(x, order, begin, end, x_batch[slot]);
         gather(y, order, begin, end, y_batch[slot]);
+      }
+      if (parallel) {
+        parallel->gradient(
+            x, y, order, begin, end, shard_count(static_cast<long>(end - begin), widest), options,
+            static_cast<std::uint64_t>(optimizer.steps()), classify, loss_sum, right);
+        optimizer.step();
+        continue;
       }
       const Matrix<S>& xb = full_batch ? x : x_batch[slot];
       const Matrix<S>& yb = full_batch ? y : y_batch[slot];
@@ -356,10 +502,11 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
                std::to_string(result.history[0].epoch) + ") to " + short_number(record.loss);
       else if (!std::isfinite(record.loss))
         what = std::string("the loss became ") + (std::isnan(record.loss) ? "nan" : "infinite") +
-               "; non-finite values first appeared in " + first_non_finite(network);
+               "; non-finite values first appeared in " +
+               first_non_finite(network, parallel ? parallel->replica() : network);
       else
         what = "a parameter became non-finite; non-finite values first appeared in " +
-               first_non_finite(network);
+               first_non_finite(network, parallel ? parallel->replica() : network);
       result.divergence =
           "training diverged at epoch " + std::to_string(epoch) + ": " + what + ". " +
           (last_good_epoch >= 0 ? "Kept the model as it was at the start of epoch " +
