@@ -222,13 +222,15 @@ class DataParallel {
     right_.resize(static_cast<std::size_t>(max_shards));
   }
 
-  // Assigns the master's dW, db for the batch order[begin, end) in K shards; adds the batch's loss
-  // sum Σ_j l_j and (when classifying) its right answers to loss_sum and right.
-  void gradient(const Matrix<S>& x, const Matrix<S>& y, const std::vector<std::size_t>& order,
-                std::size_t begin, std::size_t end, int K, const TrainOptions& options,
-                std::uint64_t step, bool classify, double& loss_sum, double& right) {
+  // One training step on the batch order[begin, end) in K shards: the master's dW, db = Σ_k g_k,
+  // then the optimizer's update, both split between the workers. Adds the batch's loss sum
+  // Σ_j l_j and (when classifying) its right answers to loss_sum and right.
+  void step(Optimizer<S>& optimizer, const Matrix<S>& x, const Matrix<S>& y,
+            const std::vector<std::size_t>& order, std::size_t begin, std::size_t end, int K,
+            const TrainOptions& options, bool classify, double& loss_sum, double& right) {
     const std::size_t N = end - begin;
     const int T = pool_.size();
+    const std::uint64_t t = static_cast<std::uint64_t>(optimizer.steps());
     auto shards = [&](int w) {
       if (w >= K) return;
       Replica& r = replicas_[static_cast<std::size_t>(w)];
@@ -247,7 +249,7 @@ class DataParallel {
         gather(x, order, s0, s1, r.xs[slot]);
         gather(y, order, s0, s1, r.ys[slot]);
         const Matrix<S>& a =
-            r.net.forward_training(r.xs[slot], {options.seed, step, order.data() + s0});
+            r.net.forward_training(r.xs[slot], {options.seed, t, order.data() + s0});
         const std::size_t kk = static_cast<std::size_t>(k);
         // l_k = L(shard) n_k: the shard's loss sum
         loss_[kk] = static_cast<double>(r.net.loss_value(r.ys[slot], options.class_weights)) *
@@ -256,6 +258,7 @@ class DataParallel {
         // g_k: the loss divides by the batch's N, not n_k (losses.h)
         r.net.backward(r.xs[slot], r.ys[slot], false, options.class_weights,
                        static_cast<Eigen::Index>(N));
+        if (k + T >= K) break;  // the worker's last shard: g_k stays in the replica's dW, db
         S* g = sums_.col(k).data();
         for (const DenseLayer<S>& layer : r.net.layers()) {
           g = std::copy(layer.dW.data(), layer.dW.data() + layer.dW.size(), g);
@@ -267,22 +270,43 @@ class DataParallel {
     // g = ((g_0 + g_1) + ...) + g_{K-1}, element by element; worker w adds a slice of each tensor
     auto reduce = [&](int w) {
       Eigen::Index offset = 0;
-      auto add = [&](S* to, Eigen::Index size) {
-        const Eigen::Index from = size * w / T, until = size * (w + 1) / T;
-        const S* first = sums_.col(0).data() + offset;
+      // tensor `which` (0: dW, 1: db) of layer l
+      auto add = [&](std::size_t l, int which, S* to, Eigen::Index size) {
+        // the optimizer's slice (optimizers.h), which update_part(w, T) then updates
+        const Eigen::Index from = slice_begin(size, w, T), until = slice_begin(size, w + 1, T);
+        auto g_of = [&](int k) -> const S* {  // where g_k lives: see shards
+          if (k + T < K) return sums_.col(k).data() + offset;
+          const DenseLayer<S>& layer = replicas_[static_cast<std::size_t>(k % T)].net.layer(l);
+          return which == 0 ? layer.dW.data() : layer.db.data();
+        };
+        const S* first = g_of(0);
         std::copy(first + from, first + until, to + from);
         for (int k = 1; k < K; ++k) {
-          const S* g = sums_.col(k).data() + offset;
+          const S* g = g_of(k);
           for (Eigen::Index i = from; i < until; ++i) to[i] += g[i];
         }
         offset += size;
       };
-      for (DenseLayer<S>& layer : master_.layers()) {
-        add(layer.dW.data(), layer.dW.size());
-        add(layer.db.data(), layer.db.size());
+      for (std::size_t l = 0; l < master_.depth(); ++l) {
+        DenseLayer<S>& layer = master_.layer(l);
+        add(l, 0, layer.dW.data(), layer.dW.size());
+        add(l, 1, layer.db.data(), layer.db.size());
       }
     };
-    pool_.run(reduce);
+    // the update, split the same way (optimizers.h); clipping needs the whole g first
+    auto reduce_and_update = [&](int w) {
+      reduce(w);
+      optimizer.update_part(w, T);
+    };
+    auto update = [&](int w) { optimizer.update_part(w, T); };
+    if (optimizer.options().clip_norm > 0) {
+      pool_.run(reduce);
+      optimizer.begin_step();
+      pool_.run(update);
+    } else {
+      optimizer.begin_step();  // the step count only
+      pool_.run(reduce_and_update);
+    }
     for (int k = 0; k < K; ++k) {  // in shard order
       loss_sum += loss_[static_cast<std::size_t>(k)];
       right += right_[static_cast<std::size_t>(k)];
@@ -463,10 +487,9 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
         gather(y, order, begin, end, y_batch[slot]);
       }
       if (parallel) {
-        parallel->gradient(
-            x, y, order, begin, end, shard_count(static_cast<long>(end - begin), widest), options,
-            static_cast<std::uint64_t>(optimizer.steps()), classify, loss_sum, right);
-        optimizer.step();
+        parallel->step(optimizer, x, y, order, begin, end,
+                       shard_count(static_cast<long>(end - begin), widest), options, classify,
+                       loss_sum, right);
         continue;
       }
       const Matrix<S>& xb = full_batch ? x : x_batch[slot];

@@ -44,7 +44,7 @@ struct Trained {
 
 template <typename S>
 Trained train_with(int threads, OptimizerKind kind, int batch, double dropout, bool schedule,
-                   std::vector<double> class_weights = {}) {
+                   std::vector<double> class_weights = {}, double clip_norm = 0) {
   Problem<S> p = make_problem<S>(dropout);
   TrainOptions o;
   o.epochs = 3;
@@ -59,6 +59,8 @@ Trained train_with(int threads, OptimizerKind kind, int batch, double dropout, b
     o.lr_schedule.gamma = 0.5;
   }
   o.class_weights = std::move(class_weights);
+  o.optimizer.clip_norm = clip_norm;  // clipping needs the whole gradient before the update
+  o.optimizer.weight_decay = clip_norm > 0 ? 1e-3 : 0;
   Trained run;
   run.result = train(p.net, p.x, p.y, o);
   run.net = p.net.template cast<double>();
@@ -119,12 +121,15 @@ INSTANTIATE_TEST_SUITE_P(
       return to_string(info.param.kind) + "_batch" + std::to_string(info.param.batch);
     });
 
-TEST(DataParallel, FloatAndClassWeightsBitIdentical) {
-  const Trained one = train_with<float>(1, OptimizerKind::adam, 128, 0.2, false, {1, 2, 0.5});
-  expect_identical(one, train_with<float>(2, OptimizerKind::adam, 128, 0.2, false, {1, 2, 0.5}),
-                   "float, 2 threads");
-  expect_identical(one, train_with<float>(3, OptimizerKind::adam, 128, 0.2, false, {1, 2, 0.5}),
-                   "float, 3 threads");
+TEST(DataParallel, FloatClassWeightsAndClippingBitIdentical) {
+  for (const double clip : {0.0, 0.5}) {
+    const Trained one =
+        train_with<float>(1, OptimizerKind::adam, 128, 0.2, false, {1, 2, 0.5}, clip);
+    for (int threads : {2, 3})
+      expect_identical(
+          one, train_with<float>(threads, OptimizerKind::adam, 128, 0.2, false, {1, 2, 0.5}, clip),
+          "float, clip " + std::to_string(clip) + ", threads " + std::to_string(threads));
+  }
 }
 
 // One full-batch gradient-descent step over 4 shards (with dropout) against the equations on the
