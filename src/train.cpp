@@ -207,9 +207,10 @@ class ProductThreads {
   int saved_;
 };
 
-// One step's gradient over the fixed shard layout (train.h): each worker computes its shards' sums
-// g_k on its own replica of the network, then the workers add them up, each a slice of the
-// parameters, in the order k = 0..K-1 into the master network's dW, db.
+// One step over the fixed shard layout (train.h): the workers claim shards and compute their sums
+// g_k, each on its own replica of the network; then they add them up, a slice of the parameters
+// at a time, in the order k = 0..K-1 into the master network's dW, db, and update that slice.
+// Which worker computed a shard never changes a number.
 template <typename S>
 class DataParallel {
  public:
@@ -220,6 +221,8 @@ class DataParallel {
     sums_.resize(parameters_, max_shards);
     loss_.resize(static_cast<std::size_t>(max_shards));
     right_.resize(static_cast<std::size_t>(max_shards));
+    holder_.resize(static_cast<std::size_t>(max_shards));
+    held_.resize(static_cast<std::size_t>(workers));
   }
 
   // One training step on the batch order[begin, end) in K shards: the master's dW, db = Σ_k g_k,
@@ -231,52 +234,58 @@ class DataParallel {
     const std::size_t N = end - begin;
     const int T = pool_.size();
     const std::uint64_t t = static_cast<std::uint64_t>(optimizer.steps());
-    auto shards = [&](int w) {
-      if (w >= K) return;
+    // Shard k on worker w's replica. A worker may claim several shards (pool_.run): the
+    // gradient of its previous one is moved out to sums_ first, its last one stays in the
+    // replica's dW, db (holder_[k] = w).
+    for (int& h : held_) h = -1;
+    auto shard = [&](int k, int w) {
       Replica& r = replicas_[static_cast<std::size_t>(w)];
-      for (std::size_t l = 0; l < master_.depth(); ++l) {  // the master's parameters
-        r.net.layer(l).W = master_.layer(l).W;
-        r.net.layer(l).b = master_.layer(l).b;
-      }
-      for (int k = w; k < K; k += T) {
-        const std::size_t s0 =
-            begin + N * static_cast<std::size_t>(k) / static_cast<std::size_t>(K);
-        const std::size_t s1 =
-            begin + N * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(K);
-        const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
-        // two buffers each, as the network's caches: shards of two sizes reuse their storage
-        int slot = r.xs[0].cols() == n ? 0 : r.xs[1].cols() == n ? 1 : (r.recycle ^= 1);
-        gather(x, order, s0, s1, r.xs[slot]);
-        gather(y, order, s0, s1, r.ys[slot]);
-        const Matrix<S>& a =
-            r.net.forward_training(r.xs[slot], {options.seed, t, order.data() + s0});
-        const std::size_t kk = static_cast<std::size_t>(k);
-        // l_k = L(shard) n_k: the shard's loss sum
-        loss_[kk] = static_cast<double>(r.net.loss_value(r.ys[slot], options.class_weights)) *
-                    static_cast<double>(n);
-        right_[kk] = classify ? accuracy(a, r.ys[slot]) * static_cast<double>(n) : 0;
-        // g_k: the loss divides by the batch's N, not n_k (losses.h)
-        r.net.backward(r.xs[slot], r.ys[slot], false, options.class_weights,
-                       static_cast<Eigen::Index>(N));
-        if (k + T >= K) break;  // the worker's last shard: g_k stays in the replica's dW, db
-        S* g = sums_.col(k).data();
+      int& held = held_[static_cast<std::size_t>(w)];
+      if (held < 0) {
+        for (std::size_t l = 0; l < master_.depth(); ++l) {  // the master's parameters
+          r.net.layer(l).W = master_.layer(l).W;
+          r.net.layer(l).b = master_.layer(l).b;
+        }
+      } else {
+        S* g = sums_.col(held).data();
         for (const DenseLayer<S>& layer : r.net.layers()) {
           g = std::copy(layer.dW.data(), layer.dW.data() + layer.dW.size(), g);
           g = std::copy(layer.db.data(), layer.db.data() + layer.db.size(), g);
         }
+        holder_[static_cast<std::size_t>(held)] = -1;
       }
+      const std::size_t s0 = begin + N * static_cast<std::size_t>(k) / static_cast<std::size_t>(K);
+      const std::size_t s1 =
+          begin + N * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(K);
+      const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
+      // two buffers each, as the network's caches: shards of two sizes reuse their storage
+      int slot = r.xs[0].cols() == n ? 0 : r.xs[1].cols() == n ? 1 : (r.recycle ^= 1);
+      gather(x, order, s0, s1, r.xs[slot]);
+      gather(y, order, s0, s1, r.ys[slot]);
+      const Matrix<S>& a = r.net.forward_training(r.xs[slot], {options.seed, t, order.data() + s0});
+      const std::size_t kk = static_cast<std::size_t>(k);
+      // l_k = L(shard) n_k: the shard's loss sum
+      loss_[kk] = static_cast<double>(r.net.loss_value(r.ys[slot], options.class_weights)) *
+                  static_cast<double>(n);
+      right_[kk] = classify ? accuracy(a, r.ys[slot]) * static_cast<double>(n) : 0;
+      // g_k: the loss divides by the batch's N, not n_k (losses.h)
+      r.net.backward(r.xs[slot], r.ys[slot], false, options.class_weights,
+                     static_cast<Eigen::Index>(N));
+      held = k;
+      holder_[kk] = w;
     };
-    pool_.run(shards);
-    // g = ((g_0 + g_1) + ...) + g_{K-1}, element by element; worker w adds a slice of each tensor
-    auto reduce = [&](int w) {
+    pool_.run(shard, K);
+    // g = ((g_0 + g_1) + ...) + g_{K-1}, element by element; part p of T adds a slice of every
+    // tensor (the optimizer's slice, optimizers.h, which update_part(p, T) then updates)
+    auto reduce = [&](int p, int) {
       Eigen::Index offset = 0;
       // tensor `which` (0: dW, 1: db) of layer l
       auto add = [&](std::size_t l, int which, S* to, Eigen::Index size) {
-        // the optimizer's slice (optimizers.h), which update_part(w, T) then updates
-        const Eigen::Index from = slice_begin(size, w, T), until = slice_begin(size, w + 1, T);
-        auto g_of = [&](int k) -> const S* {  // where g_k lives: see shards
-          if (k + T < K) return sums_.col(k).data() + offset;
-          const DenseLayer<S>& layer = replicas_[static_cast<std::size_t>(k % T)].net.layer(l);
+        const Eigen::Index from = slice_begin(size, p, T), until = slice_begin(size, p + 1, T);
+        auto g_of = [&](int k) -> const S* {  // where g_k lives: see shard
+          const int w = holder_[static_cast<std::size_t>(k)];
+          if (w < 0) return sums_.col(k).data() + offset;
+          const DenseLayer<S>& layer = replicas_[static_cast<std::size_t>(w)].net.layer(l);
           return which == 0 ? layer.dW.data() : layer.db.data();
         };
         const S* first = g_of(0);
@@ -293,19 +302,18 @@ class DataParallel {
         add(l, 1, layer.db.data(), layer.db.size());
       }
     };
-    // the update, split the same way (optimizers.h); clipping needs the whole g first
-    auto reduce_and_update = [&](int w) {
-      reduce(w);
-      optimizer.update_part(w, T);
+    auto reduce_and_update = [&](int p, int w) {
+      reduce(p, w);
+      optimizer.update_part(p, T);
     };
-    auto update = [&](int w) { optimizer.update_part(w, T); };
-    if (optimizer.options().clip_norm > 0) {
-      pool_.run(reduce);
+    auto update = [&](int p, int) { optimizer.update_part(p, T); };
+    if (optimizer.options().clip_norm > 0) {  // clipping needs the whole g first
+      pool_.run(reduce, T);
       optimizer.begin_step();
-      pool_.run(update);
+      pool_.run(update, T);
     } else {
       optimizer.begin_step();  // the step count only
-      pool_.run(reduce_and_update);
+      pool_.run(reduce_and_update, T);
     }
     for (int k = 0; k < K; ++k) {  // in shard order
       loss_sum += loss_[static_cast<std::size_t>(k)];
@@ -327,6 +335,8 @@ class DataParallel {
   Eigen::Index parameters_ = 0;
   Matrix<S> sums_;  // parameters x shards: column k is g_k, the tensors one after another
   std::vector<double> loss_, right_;
+  std::vector<int> holder_;  // per shard: the worker whose replica holds g_k, or -1 (in sums_)
+  std::vector<int> held_;    // per worker: the shard its replica holds, or -1
   WorkerPool pool_;
 };
 

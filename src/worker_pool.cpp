@@ -23,25 +23,46 @@ WorkerPool::~WorkerPool() {
   for (std::thread& t : threads_) t.join();
 }
 
-void WorkerPool::call(int w) {
-  try {
-    call_(context_, w);
-  } catch (...) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!error_) error_ = std::current_exception();
+void WorkerPool::work(std::uint32_t g, int w) {
+  std::uint64_t c = claim_.load(std::memory_order_acquire);
+  for (;;) {
+    const std::uint32_t generation = static_cast<std::uint32_t>(c >> 32);
+    const int next = static_cast<int>((c >> 16) & 0xFFFF), items = static_cast<int>(c & 0xFFFF);
+    if (generation != g || next >= items) return;
+    if (!claim_.compare_exchange_weak(c, c + (std::uint64_t(1) << 16), std::memory_order_acq_rel,
+                                      std::memory_order_acquire))
+      continue;  // c now holds the current word
+    // Item `next` of generation g is ours: the job stays in place until every item is finished.
+    try {
+      call_(context_, next, w);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    bool last;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      last = ++finished_ == items_;
+    }
+    if (last) done_.notify_all();
+    c = claim_.load(std::memory_order_acquire);
   }
 }
 
-void WorkerPool::dispatch() {
+void WorkerPool::dispatch(int items) {
+  std::uint32_t g;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    pending_ = static_cast<int>(threads_.size());
-    ++generation_;
+    g = ++generation_;
+    finished_ = 0;
+    items_ = items;
+    claim_.store((std::uint64_t(g) << 32) | static_cast<std::uint64_t>(items),
+                 std::memory_order_release);
   }
-  start_.notify_all();
-  call(0);
+  if (items > 1) start_.notify_all();
+  work(g, 0);
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  done_.wait(lock, [this] { return finished_ == items_; });
   if (error_) {
     std::exception_ptr error = error_;
     error_ = nullptr;
@@ -56,7 +77,7 @@ void WorkerPool::loop(int w) {
 #if defined(_OPENMP)
   omp_set_num_threads(1);  // this thread's products single-threaded (OpenBLAS reads it)
 #endif
-  unsigned long seen = 0;
+  std::uint32_t seen = 0;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -64,13 +85,7 @@ void WorkerPool::loop(int w) {
       if (stop_) return;
       seen = generation_;
     }
-    call(w);
-    bool last;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      last = --pending_ == 0;
-    }
-    if (last) done_.notify_one();
+    work(seen, w);
   }
 }
 
