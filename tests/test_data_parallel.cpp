@@ -5,11 +5,14 @@
 // the whole batch's (one step against the unsharded equations).
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "backprop/error.h"
 #include "backprop/init.h"
 #include "backprop/random.h"
 #include "backprop/threads.h"
 #include "backprop/train.h"
+#include "worker_pool.h"
 
 namespace backprop {
 namespace {
@@ -186,6 +189,43 @@ TEST(DataParallel, ResumeUnderAnotherThreadCount) {
     expect_identical({straight.net, whole}, {q.net, resumed},
                      "resumed on " + std::to_string(resume_threads));
   }
+}
+
+// The pool's claim protocol: every item of every job runs exactly once, on any worker, however
+// the threads are scheduled (many short jobs, so late-waking workers meet newer generations);
+// an exception in an item reaches the caller, and the pool keeps working after it.
+TEST(DataParallel, WorkerPoolRunsEveryItemOnce) {
+  WorkerPool pool(3);
+  ASSERT_EQ(pool.size(), 3);
+  std::vector<int> runs(8);
+  std::vector<std::atomic<long>> by_worker(3);
+  long total = 0;
+  for (int job = 0; job < 3000; ++job) {
+    const int items = 1 + job % 8;
+    std::fill(runs.begin(), runs.end(), 0);
+    auto count = [&](int item, int w) {
+      EXPECT_TRUE(w >= 0 && w < 3);
+      volatile double work = 0;  // a few microseconds, so that the other workers claim items too
+      for (int i = 0; i < 2000; ++i) work = work + i;
+      ++runs[static_cast<std::size_t>(item)];  // one item, one worker: no race
+      ++by_worker[static_cast<std::size_t>(w)];
+    };
+    pool.run(count, items);
+    for (int i = 0; i < 8; ++i) {
+      EXPECT_EQ(runs[static_cast<std::size_t>(i)], i < items ? 1 : 0) << "job " << job;
+      total += runs[static_cast<std::size_t>(i)];
+    }
+  }
+  EXPECT_EQ(total, 3000 / 8 * 36);
+  EXPECT_EQ(by_worker[0] + by_worker[1] + by_worker[2], total);
+  auto fail = [](int item, int) {
+    if (item == 2) throw Error("item 2 failed");
+  };
+  EXPECT_THROW(pool.run(fail, 4), Error);
+  int after = 0;
+  auto one = [&](int, int) { ++after; };
+  pool.run(one, 1);
+  EXPECT_EQ(after, 1);
 }
 
 TEST(DataParallel, OptionsValidated) {
