@@ -99,8 +99,8 @@ S weighted_loss_value(Loss loss, const Matrix<S>& z, const Matrix<S>& a, const M
 template <typename S>
 void weighted_loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z,
                          const Matrix<S>& a, const Matrix<S>& y, Matrix<S>& delta,
-                         const std::vector<double>& w) {
-  const S N = static_cast<S>(z.cols());
+                         const std::vector<double>& w, Eigen::Index batch_samples) {
+  const S N = static_cast<S>(batch_samples);
   if (loss == Loss::bce && z.rows() == 1) {
     // (a (w_1 y + w_0 (1 − y)) − w_1 y) / N
     delta.resize(1, z.cols());
@@ -120,7 +120,7 @@ void weighted_loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S
   }
   // mse (any output) and bce over several outputs: the unweighted delta_L, column j times w_j
   // (for a softmax output the Jacobian product is linear, so the factor passes through it)
-  loss_delta(loss, output, z, a, y, delta);
+  loss_delta(loss, output, z, a, y, delta, {}, batch_samples);
   for (Eigen::Index j = 0; j < z.cols(); ++j) delta.col(j) *= sample_weight(w, y, j);
 }
 
@@ -167,19 +167,21 @@ S loss_value(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const 
 // literal chain rule wherever that is finite.
 template <typename S>
 void loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const Matrix<S>& a,
-                const Matrix<S>& y, Matrix<S>& delta, const std::vector<double>& class_weights) {
+                const Matrix<S>& y, Matrix<S>& delta, const std::vector<double>& class_weights,
+                Eigen::Index batch_samples) {
   check_loss_pairing(loss, output.kind);
+  if (batch_samples == 0) batch_samples = z.cols();
   if (!class_weights.empty()) {
     check_class_weights(class_weights, z.rows());
-    weighted_loss_delta(loss, output, z, a, y, delta, class_weights);
+    weighted_loss_delta(loss, output, z, a, y, delta, class_weights, batch_samples);
     return;
   }
   const S m = static_cast<S>(z.rows());
-  const S N = static_cast<S>(z.cols());
+  const S N = static_cast<S>(batch_samples);
   switch (loss) {
     case Loss::mse:
-      loss_gradient_wrt_output(loss, a, y, delta);      // dL/da ...
-      activation_backward(output, z, a, delta, delta);  // ... then ⊙ f'(z), in place
+      loss_gradient_wrt_output(loss, a, y, delta, batch_samples);  // dL/da ...
+      activation_backward(output, z, a, delta, delta);             // ... then ⊙ f'(z), in place
       return;
     case Loss::bce:
       // dL/da ⊙ σ'(z) = (a − y) / (a (1 − a) m N) ⊙ a (1 − a) = (a − y) / (m N),
@@ -198,9 +200,10 @@ void loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z, con
 }
 
 template <typename S>
-void loss_gradient_wrt_output(Loss loss, const Matrix<S>& a, const Matrix<S>& y, Matrix<S>& dL_da) {
+void loss_gradient_wrt_output(Loss loss, const Matrix<S>& a, const Matrix<S>& y, Matrix<S>& dL_da,
+                              Eigen::Index batch_samples) {
   const S m = static_cast<S>(a.rows());
-  const S N = static_cast<S>(a.cols());
+  const S N = static_cast<S>(batch_samples > 0 ? batch_samples : a.cols());
   switch (loss) {
     case Loss::mse:
       dL_da = (S(2) / (m * N)) * (a - y);
@@ -214,12 +217,14 @@ void loss_gradient_wrt_output(Loss loss, const Matrix<S>& a, const Matrix<S>& y,
   }
 }
 
-#define BACKPROP_INSTANTIATE(S)                                                                \
-  template S loss_value<S>(Loss, const ActivationSpec&, const Matrix<S>&, const Matrix<S>&,    \
-                           const Matrix<S>&, const std::vector<double>&);                      \
-  template void loss_delta<S>(Loss, const ActivationSpec&, const Matrix<S>&, const Matrix<S>&, \
-                              const Matrix<S>&, Matrix<S>&, const std::vector<double>&);       \
-  template void loss_gradient_wrt_output<S>(Loss, const Matrix<S>&, const Matrix<S>&, Matrix<S>&);
+#define BACKPROP_INSTANTIATE(S)                                                                   \
+  template S loss_value<S>(Loss, const ActivationSpec&, const Matrix<S>&, const Matrix<S>&,       \
+                           const Matrix<S>&, const std::vector<double>&);                         \
+  template void loss_delta<S>(Loss, const ActivationSpec&, const Matrix<S>&, const Matrix<S>&,    \
+                              const Matrix<S>&, Matrix<S>&, const std::vector<double>&,           \
+                              Eigen::Index);                                                      \
+  template void loss_gradient_wrt_output<S>(Loss, const Matrix<S>&, const Matrix<S>&, Matrix<S>&, \
+                                            Eigen::Index);
 BACKPROP_INSTANTIATE(float)
 BACKPROP_INSTANTIATE(double)
 #undef BACKPROP_INSTANTIATE

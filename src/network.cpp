@@ -179,7 +179,7 @@ S Network<S>::loss_value(const Matrix<S>& y, const std::vector<double>& class_we
 
 template <typename S>
 void Network<S>::backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gradient,
-                          const std::vector<double>& class_weights) {
+                          const std::vector<double>& class_weights, Eigen::Index batch_samples) {
   check_batch(y, "target", outputs());
   Cache& c = cache();
   if (c.a.back().cols() != x.cols() || y.cols() != x.cols())
@@ -189,7 +189,7 @@ void Network<S>::backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gra
   const std::size_t L = layers_.size();
   // delta(L) = dL/dz(L), from the loss (which alone divides by the batch size)
   loss_delta(loss_, layers_.back().activation, c.z[L - 1], c.a[L - 1], y, c.delta[L - 1],
-             class_weights);
+             class_weights, batch_samples);
   for (std::size_t l = L; l-- > 0;) {
     const Matrix<S>& a_prev = (l == 0) ? x : c.passed(l - 1);  // out(l-1) with dropout
     // dW, db, and Wᵀ delta written straight into the layer below's delta (or dL/dx)

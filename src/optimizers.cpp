@@ -156,7 +156,7 @@ void Optimizer<S>::update_tensor(S* p, const S* g, TensorState& s, Eigen::Index 
   }
 #pragma omp parallel for num_threads(parts) schedule(static)
   for (int part = 0; part < parts; ++part) {
-    const Eigen::Index begin = n * part / parts, end = n * (part + 1) / parts;
+    const Eigen::Index begin = slice_begin(n, part, parts), end = slice_begin(n, part + 1, parts);
     update(p + begin, g + begin, first + begin, second != nullptr ? second + begin : nullptr,
            end - begin, is_weight);
   }
@@ -170,6 +170,27 @@ void Optimizer<S>::step() {
   for (DenseLayer<S>& layer : network_->layers()) {
     update_tensor(layer.W.data(), layer.dW.data(), state_[k++], layer.W.size(), true);
     update_tensor(layer.b.data(), layer.db.data(), state_[k++], layer.b.size(), false);
+  }
+}
+
+template <typename S>
+void Optimizer<S>::begin_step() {
+  ++t_;
+  if (options_.clip_norm > 0) clip_gradients();
+}
+
+template <typename S>
+void Optimizer<S>::update_part(int part, int parts) {
+  std::size_t k = 0;
+  auto slice = [&](S* p, const S* g, Eigen::Index n, bool is_weight) {
+    TensorState& s = state_[k++];
+    const Eigen::Index begin = slice_begin(n, part, parts), end = slice_begin(n, part + 1, parts);
+    update(p + begin, g + begin, s.first.data() + begin,
+           s.second.size() > 0 ? s.second.data() + begin : nullptr, end - begin, is_weight);
+  };
+  for (DenseLayer<S>& layer : network_->layers()) {
+    slice(layer.W.data(), layer.dW.data(), layer.W.size(), true);
+    slice(layer.b.data(), layer.db.data(), layer.b.size(), false);
   }
 }
 

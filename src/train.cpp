@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -17,6 +18,8 @@
 
 #include "backprop/error.h"
 #include "backprop/random.h"
+#include "backprop/threads.h"
+#include "worker_pool.h"
 
 namespace backprop {
 
@@ -155,14 +158,15 @@ struct Snapshot {
 };
 
 // Where non-finite values first appear, in forward order: "layer 2 (weights)".
+// (`passes`: the network whose caches hold the last pass, a replica when data-parallel.)
 template <typename S>
-std::string first_non_finite(const Network<S>& network) {
+std::string first_non_finite(const Network<S>& network, const Network<S>& passes) {
   for (std::size_t l = 0; l < network.depth(); ++l) {
     const std::string at = "layer " + std::to_string(l + 1);
     if (!network.layer(l).W.allFinite()) return at + " (weights)";
     if (!network.layer(l).b.allFinite()) return at + " (biases)";
-    if (!network.z(l).allFinite()) return at + " (pre-activations z)";
-    if (!network.a(l).allFinite()) return at + " (activations a)";
+    if (!passes.z(l).allFinite()) return at + " (pre-activations z)";
+    if (!passes.a(l).allFinite()) return at + " (activations a)";
   }
   return "the loss";
 }
@@ -183,6 +187,160 @@ bool looks_like_classes(const Matrix<S>& y) {
 }
 template bool looks_like_classes<float>(const Matrix<float>&);
 template bool looks_like_classes<double>(const Matrix<double>&);
+
+int shard_count(long batch_samples, long widest_layer_weights) {
+  if (widest_layer_weights < kShardMinWeights || batch_samples < 2 * kShardSamples) return 1;
+  return static_cast<int>(std::min<long>(batch_samples / kShardSamples, kMaxShards));
+}
+
+namespace {
+
+// Sets the products' threads for a while, and restores the setting after.
+class ProductThreads {
+ public:
+  explicit ProductThreads(int n) : saved_(threads()) { set_threads(n); }
+  ~ProductThreads() { set_threads(saved_); }
+  ProductThreads(const ProductThreads&) = delete;
+  ProductThreads& operator=(const ProductThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
+// One step over the fixed shard layout (train.h): the workers claim shards and compute their sums
+// g_k, each on its own replica of the network; then they add them up, a slice of the parameters
+// at a time, in the order k = 0..K-1 into the master network's dW, db, and update that slice.
+// Which worker computed a shard never changes a number.
+template <typename S>
+class DataParallel {
+ public:
+  DataParallel(Network<S>& master, int workers, int max_shards)
+      : master_(master), replicas_(static_cast<std::size_t>(workers)), pool_(workers) {
+    for (Replica& r : replicas_) r.net = master;
+    parameters_ = static_cast<Eigen::Index>(master.parameter_count());
+    sums_.resize(parameters_, max_shards);
+    loss_.resize(static_cast<std::size_t>(max_shards));
+    right_.resize(static_cast<std::size_t>(max_shards));
+    holder_.resize(static_cast<std::size_t>(max_shards));
+    held_.resize(static_cast<std::size_t>(workers));
+  }
+
+  // One training step on the batch order[begin, end) in K shards: the master's dW, db = Σ_k g_k,
+  // then the optimizer's update, both split between the workers. Adds the batch's loss sum
+  // Σ_j l_j and (when classifying) its right answers to loss_sum and right.
+  void step(Optimizer<S>& optimizer, const Matrix<S>& x, const Matrix<S>& y,
+            const std::vector<std::size_t>& order, std::size_t begin, std::size_t end, int K,
+            const TrainOptions& options, bool classify, double& loss_sum, double& right) {
+    const std::size_t N = end - begin;
+    const int T = pool_.size();
+    const std::uint64_t t = static_cast<std::uint64_t>(optimizer.steps());
+    // Shard k on worker w's replica. A worker may claim several shards (pool_.run): the
+    // gradient of its previous one is moved out to sums_ first, its last one stays in the
+    // replica's dW, db (holder_[k] = w).
+    for (int& h : held_) h = -1;
+    auto shard = [&](int k, int w) {
+      Replica& r = replicas_[static_cast<std::size_t>(w)];
+      int& held = held_[static_cast<std::size_t>(w)];
+      if (held < 0) {
+        for (std::size_t l = 0; l < master_.depth(); ++l) {  // the master's parameters
+          r.net.layer(l).W = master_.layer(l).W;
+          r.net.layer(l).b = master_.layer(l).b;
+        }
+      } else {
+        S* g = sums_.col(held).data();
+        for (const DenseLayer<S>& layer : r.net.layers()) {
+          g = std::copy(layer.dW.data(), layer.dW.data() + layer.dW.size(), g);
+          g = std::copy(layer.db.data(), layer.db.data() + layer.db.size(), g);
+        }
+        holder_[static_cast<std::size_t>(held)] = -1;
+      }
+      const std::size_t s0 = begin + N * static_cast<std::size_t>(k) / static_cast<std::size_t>(K);
+      const std::size_t s1 =
+          begin + N * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(K);
+      const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
+      // two buffers each, as the network's caches: shards of two sizes reuse their storage
+      int slot = r.xs[0].cols() == n ? 0 : r.xs[1].cols() == n ? 1 : (r.recycle ^= 1);
+      gather(x, order, s0, s1, r.xs[slot]);
+      gather(y, order, s0, s1, r.ys[slot]);
+      const Matrix<S>& a = r.net.forward_training(r.xs[slot], {options.seed, t, order.data() + s0});
+      const std::size_t kk = static_cast<std::size_t>(k);
+      // l_k = L(shard) n_k: the shard's loss sum
+      loss_[kk] = static_cast<double>(r.net.loss_value(r.ys[slot], options.class_weights)) *
+                  static_cast<double>(n);
+      right_[kk] = classify ? accuracy(a, r.ys[slot]) * static_cast<double>(n) : 0;
+      // g_k: the loss divides by the batch's N, not n_k (losses.h)
+      r.net.backward(r.xs[slot], r.ys[slot], false, options.class_weights,
+                     static_cast<Eigen::Index>(N));
+      held = k;
+      holder_[kk] = w;
+    };
+    pool_.run(shard, K);
+    // g = ((g_0 + g_1) + ...) + g_{K-1}, element by element; part p of T adds a slice of every
+    // tensor (the optimizer's slice, optimizers.h, which update_part(p, T) then updates)
+    auto reduce = [&](int p, int) {
+      Eigen::Index offset = 0;
+      // tensor `which` (0: dW, 1: db) of layer l
+      auto add = [&](std::size_t l, int which, S* to, Eigen::Index size) {
+        const Eigen::Index from = slice_begin(size, p, T), until = slice_begin(size, p + 1, T);
+        auto g_of = [&](int k) -> const S* {  // where g_k lives: see shard
+          const int w = holder_[static_cast<std::size_t>(k)];
+          if (w < 0) return sums_.col(k).data() + offset;
+          const DenseLayer<S>& layer = replicas_[static_cast<std::size_t>(w)].net.layer(l);
+          return which == 0 ? layer.dW.data() : layer.db.data();
+        };
+        const S* first = g_of(0);
+        std::copy(first + from, first + until, to + from);
+        for (int k = 1; k < K; ++k) {
+          const S* g = g_of(k);
+          for (Eigen::Index i = from; i < until; ++i) to[i] += g[i];
+        }
+        offset += size;
+      };
+      for (std::size_t l = 0; l < master_.depth(); ++l) {
+        DenseLayer<S>& layer = master_.layer(l);
+        add(l, 0, layer.dW.data(), layer.dW.size());
+        add(l, 1, layer.db.data(), layer.db.size());
+      }
+    };
+    auto reduce_and_update = [&](int p, int w) {
+      reduce(p, w);
+      optimizer.update_part(p, T);
+    };
+    auto update = [&](int p, int) { optimizer.update_part(p, T); };
+    if (optimizer.options().clip_norm > 0) {  // clipping needs the whole g first
+      pool_.run(reduce, T);
+      optimizer.begin_step();
+      pool_.run(update, T);
+    } else {
+      optimizer.begin_step();  // the step count only
+      pool_.run(reduce_and_update, T);
+    }
+    for (int k = 0; k < K; ++k) {  // in shard order
+      loss_sum += loss_[static_cast<std::size_t>(k)];
+      right += right_[static_cast<std::size_t>(k)];
+    }
+  }
+
+  // A replica whose caches hold the last shard's pass (for the divergence message).
+  const Network<S>& replica() const { return replicas_.front().net; }
+
+ private:
+  struct Replica {
+    Network<S> net;
+    Matrix<S> xs[2], ys[2];
+    int recycle = 0;
+  };
+  Network<S>& master_;
+  std::vector<Replica> replicas_;
+  Eigen::Index parameters_ = 0;
+  Matrix<S> sums_;  // parameters x shards: column k is g_k, the tensors one after another
+  std::vector<double> loss_, right_;
+  std::vector<int> holder_;  // per shard: the worker whose replica holds g_k, or -1 (in sums_)
+  std::vector<int> held_;    // per worker: the shard its replica holds, or -1
+  WorkerPool pool_;
+};
+
+}  // namespace
 
 void TrainOptions::validate() const {
   if (epochs <= 0)
@@ -212,6 +370,10 @@ void TrainOptions::validate() const {
     if (!(w >= 0) || !std::isfinite(w))
       throw option_error("TrainOptions.class_weights",
                          "expected finite weights >= 0, found " + std::to_string(w));
+  if (threads < 0)
+    throw option_error(
+        "TrainOptions.threads",
+        "expected a positive number (or 0: threads()), found " + std::to_string(threads));
   if (checkpoint_every < 0)
     throw option_error("TrainOptions.checkpoint_every",
                        "expected 0 (never) or a positive number of epochs, found " +
@@ -307,6 +469,17 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   start.take(network);
   last_good = start;
   int last_good_epoch = first_epoch - 1;
+  // Data parallelism (train.h): the shard layout of the full mini-batches decides.
+  long widest = 0;
+  for (const DenseLayer<S>& layer : network.layers())
+    widest = std::max(widest, static_cast<long>(layer.W.size()));
+  const int max_shards = shard_count(static_cast<long>(batch), widest);
+  const int workers = std::min(options.threads > 0 ? options.threads : threads(), max_shards);
+  // Sharded: the workers' products run on one thread each; --deterministic: every product.
+  std::optional<ProductThreads> one_thread;
+  if (max_shards > 1 || options.deterministic) one_thread.emplace(1);
+  std::optional<DataParallel<S>> parallel;
+  if (max_shards > 1) parallel.emplace(network, workers, max_shards);
 
   for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
     if (!full_batch && options.shuffle) {
@@ -319,9 +492,15 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     for (std::size_t begin = 0; begin < n; begin += batch) {
       const std::size_t end = std::min(begin + batch, n);
       const int slot = (end - begin == batch) ? 0 : 1;
-      if (!full_batch) {
+      if (!full_batch && !parallel) {
         gather(x, order, begin, end, x_batch[slot]);
         gather(y, order, begin, end, y_batch[slot]);
+      }
+      if (parallel) {
+        parallel->step(optimizer, x, y, order, begin, end,
+                       shard_count(static_cast<long>(end - begin), widest), options, classify,
+                       loss_sum, right);
+        continue;
       }
       const Matrix<S>& xb = full_batch ? x : x_batch[slot];
       const Matrix<S>& yb = full_batch ? y : y_batch[slot];
@@ -356,10 +535,11 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
                std::to_string(result.history[0].epoch) + ") to " + short_number(record.loss);
       else if (!std::isfinite(record.loss))
         what = std::string("the loss became ") + (std::isnan(record.loss) ? "nan" : "infinite") +
-               "; non-finite values first appeared in " + first_non_finite(network);
+               "; non-finite values first appeared in " +
+               first_non_finite(network, parallel ? parallel->replica() : network);
       else
         what = "a parameter became non-finite; non-finite values first appeared in " +
-               first_non_finite(network);
+               first_non_finite(network, parallel ? parallel->replica() : network);
       result.divergence =
           "training diverged at epoch " + std::to_string(epoch) + ": " + what + ". " +
           (last_good_epoch >= 0 ? "Kept the model as it was at the start of epoch " +

@@ -99,6 +99,16 @@ expect 0 "2 threads (requested)" -- "$BP" train --data "$tmp/circle.csv" --targe
   --epochs 2 --threads 2
 expect 2 "--threads: expected a positive number (or 0: choose), found -1" -- "$BP" train --data "$tmp/circle.csv" \
   --target label --epochs 2 --threads -1
+# Data parallelism: a net with a 256 x 128 layer on batches of 128 splits each batch into 2
+# shards, and 1 or 2 threads give the same history (and model); --deterministic is accepted.
+expect 0 "2 threads (requested; data-parallel, 2 shards per batch)" -- "$BP" train \
+  --data "$tmp/circle.csv" --target label --hidden 256,128 --batch-size 128 --epochs 3 \
+  --threads 2 --dropout 0.2 --history "$tmp/dp2.csv" --save "$tmp/dp2.json"
+expect 0 "1 thread (requested; data-parallel, 2 shards per batch)" -- "$BP" train \
+  --data "$tmp/circle.csv" --target label --hidden 256,128 --batch-size 128 --epochs 3 \
+  --threads 1 --dropout 0.2 --history "$tmp/dp1.csv" --save "$tmp/dp1.json" --deterministic
+expect 0 "" -- cmp "$tmp/dp1.csv" "$tmp/dp2.csv"
+expect 0 "" -- bash -c "diff <(grep -v seconds '$tmp/dp1.json') <(grep -v seconds '$tmp/dp2.json')"
 expect 0 '"confusion": [[' -- "$BP" evaluate --model "$tmp/c.json" --data "$tmp/circle.csv" --format json
 expect 0 "predicted,p_0,p_1" -- "$BP" predict --model "$tmp/c.json" --data "$tmp/circle.csv"
 "$BP" predict --model "$tmp/c.json" --data "$tmp/circle.csv" --out "$tmp/p.csv"

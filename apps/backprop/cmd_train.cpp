@@ -128,9 +128,14 @@ void add_common_training_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_flag("--force", f.force, "Allow an output to overwrite an input file");
   cmd->add_flag("--quiet", f.quiet, "Print nothing but errors and the final results");
   cmd->add_option("--threads", f.threads,
-                  "Threads for the large products (0: every core for nets with a layer of >= 32768 "
-                  "weights and batches >= 64 on an idle machine, else 1)")
+                  "Worker threads (0: every core for nets with a layer of >= 32768 weights and "
+                  "batches >= 64 on an idle machine, else 1). Such nets with batches >= 128 train "
+                  "data-parallel: each batch splits into a fixed set of shards, and the model is "
+                  "the same whatever the threads")
       ->capture_default_str();
+  cmd->add_flag("--deterministic", f.deterministic,
+                "Also run the products of nets that are not split into shards on one thread: "
+                "no --threads can change the model");
   cmd->add_option("--plot", f.plot_dir,
                   "Write figures to this directory (created if missing): loss curve; decision "
                   "boundary and hidden-neuron maps for 2-D inputs; network diagram for small nets");

@@ -30,6 +30,8 @@ const std::vector<std::pair<std::string, std::string>>& table() {
       {"FitOptions.test_data", "--test-data"},
       {"FitOptions.precision", "--precision"},
       {"FitOptions.threads", "--threads"},
+      {"TrainOptions.threads", "--threads"},
+      {"TrainOptions.deterministic", "--deterministic"},
       {"FitOptions.standardize", "--standardize"},
       {"FitOptions.hidden", "--hidden"},
       {"FitOptions.data", "--dataset or --data"},

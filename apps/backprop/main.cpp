@@ -85,7 +85,9 @@ int main(int argc, char** argv) {
   };
   // One thread unless `train` chooses more (--threads, or its rule for wide nets on an idle
   // machine): parallel products synchronise by spinning, which collapses (3-15x slower
-  // measured) when another process holds the second core.
+  // measured) when another process holds the second core. (Data-parallel training's workers
+  // wait passively instead; OMP_WAIT_POLICY cannot be set from here: libgomp reads it when it
+  // is loaded, before main.)
   backprop::set_threads(1);
   try {
     app.parse(argc, argv);

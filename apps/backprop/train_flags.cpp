@@ -144,6 +144,7 @@ FitOptions fit_options(const TrainFlags& f) {
     t.batch_size = *f.batch_size;
   }
   t.shuffle = !f.no_shuffle;
+  t.deterministic = f.deterministic;
   t.seed = f.seed;
   t.patience = f.patience;
   t.keep_best = f.keep_best;

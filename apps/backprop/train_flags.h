@@ -28,7 +28,7 @@ struct TrainFlags {
   double momentum = 0.9, beta1 = 0.9, beta2 = 0.999, adam_epsilon = 1e-8, weight_decay = 0;
   double clip_norm = 0;
   bool keep_best = false, nesterov = false, no_shuffle = false, force = false, quiet = false,
-       diagnose = false;
+       diagnose = false, deterministic = false;
   std::optional<int> epochs, batch_size;
   int patience = 0, threads = 0, checkpoint_every = 0;
   std::optional<int> print_every;  // unset: 0, or 1 for fashion-mnist

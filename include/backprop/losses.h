@@ -32,6 +32,11 @@
 // Σ_j w_{y_j} = N on the training set, where the two definitions agree.
 //
 // Only the loss divides by the batch size: every gradient downstream is a plain sum.
+//
+// Shards (data-parallel training, train.h): a batch of N samples split into shards k of n_k
+// samples. loss_delta with batch_samples = N divides each shard's delta_L by the whole batch's N,
+// not by n_k, so every column's delta_L is the one the whole batch would have, and the shards'
+// gradients add up to the batch's: dW = Σ_k dW_k, db = Σ_k db_k (no rescaling).
 #pragma once
 
 #include <string>
@@ -62,14 +67,17 @@ S loss_value(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const 
 
 // delta_L = dL/dz of the output layer (m x N): dL/da ⊙ f'(z) (or the softmax Jacobian product),
 // for bce and cross_entropy in the simplified form above, exact where a has saturated.
+// batch_samples: the N that divides (the whole batch's, when z is a shard of it); 0: z.cols().
 template <typename S>
 void loss_delta(Loss loss, const ActivationSpec& output, const Matrix<S>& z, const Matrix<S>& a,
-                const Matrix<S>& y, Matrix<S>& delta,
-                const std::vector<double>& class_weights = {});
+                const Matrix<S>& y, Matrix<S>& delta, const std::vector<double>& class_weights = {},
+                Eigen::Index batch_samples = 0);
 
 // dL/da, written once: loss_delta's mse path and the teaching traces use it (for bce it is
 // infinite where a saturates to exactly 0 or 1, which is why bce's delta_L is not built from it).
+// batch_samples as for loss_delta.
 template <typename S>
-void loss_gradient_wrt_output(Loss loss, const Matrix<S>& a, const Matrix<S>& y, Matrix<S>& dL_da);
+void loss_gradient_wrt_output(Loss loss, const Matrix<S>& a, const Matrix<S>& y, Matrix<S>& dL_da,
+                              Eigen::Index batch_samples = 0);
 
 }  // namespace backprop

@@ -73,9 +73,11 @@ class Network {
   S loss_value(const Matrix<S>& y, const std::vector<double>& class_weights = {}) const;
   // Backpropagation after forward(x) or forward_training(x, key): assigns every layer's dW, db
   // and, when asked (training does not need it), the input gradient dL/dx; of the class-weighted
-  // loss when class weights are given.
+  // loss when class weights are given. batch_samples: when x is a shard of a larger batch, that
+  // batch's sample count N, which the loss divides by (losses.h: the shards' dW, db then add up
+  // to the batch's); 0: x.cols().
   void backward(const Matrix<S>& x, const Matrix<S>& y, bool input_gradient = true,
-                const std::vector<double>& class_weights = {});
+                const std::vector<double>& class_weights = {}, Eigen::Index batch_samples = 0);
   // The update of W and b from dW and db is the optimizer's (optimizers.h), the only update rule:
   // the lesson's W ← W − lr dW is Optimizer<S>(net, OptimizerOptions::gd(lr)).step().
 

@@ -53,6 +53,13 @@ struct OptimizerOptions {
   void validate() const;
 };
 
+// Where part `part` of `parts` of n elements begins: ⌊part n / parts⌋ rounded down to a multiple
+// of 64 elements, so that each slice is aligned as the whole tensor is and Eigen's vectorised
+// loops treat every element the same way however the tensor is split (n for part = parts).
+inline Eigen::Index slice_begin(Eigen::Index n, int part, int parts) {
+  return part >= parts ? n : n * part / parts / 64 * 64;
+}
+
 template <typename S>
 class Optimizer {
  public:
@@ -60,6 +67,13 @@ class Optimizer {
 
   // One update of every W and b from the dW and db of the last backward pass.
   void step();
+  // step() split between workers (data-parallel training): begin_step() once (the step count and
+  // gradient clipping), then update_part(w, parts) for every part w = 0..parts-1, concurrently
+  // if wished: part w updates elements [slice_begin(n, w, parts), slice_begin(n, w + 1, parts))
+  // of every tensor of n elements. The update is element-wise and every slice starts where the
+  // vectorised code would be anyway, so the result is step()'s, however it is split.
+  void begin_step();
+  void update_part(int part, int parts);
   long steps() const { return t_; }
   const OptimizerOptions& options() const { return options_; }
 

@@ -1,10 +1,13 @@
-// threads.h — how many threads the large matrix products use.
+// threads.h — how many threads training uses.
 //
-// The engine parallelises only inside the big products of wide layers (OpenMP, through Eigen
-// and, when built with it, OpenBLAS; both share one OpenMP thread pool). Tiny layers never
-// spawn work. Default: what OpenMP chooses (OMP_NUM_THREADS, else every core). The command-line
-// tool sets 1 unless --threads says otherwise: on a busy machine a second thread that has to wait
-// for a core slows every product down.
+// Nets with a wide layer trained on batches of >= 128 samples train data-parallel (train.h): the
+// setting is then the number of workers, each taking whole shards of the batch with
+// single-threaded products (std::threads that wait passively; no OpenMP). Other nets parallelise
+// only inside the big products of wide layers (OpenMP, through Eigen and, when built with it,
+// OpenBLAS; both share one OpenMP thread pool). Tiny layers never spawn work. Default: what OpenMP
+// chooses (OMP_NUM_THREADS, else every core). The command-line tool sets 1 unless --threads says
+// otherwise: on a busy machine a second thread that has to wait for a core slows every product
+// down.
 #pragma once
 
 #include <string>

@@ -12,6 +12,20 @@
 // Mini-batches are reshuffled every epoch from the seed (NumPy's legacy shuffle), or taken in
 // file order (consecutive columns, the last batch smaller). Subnormal floats are flushed to zero
 // while training. Same seed, data and settings give a bit-identical model on the same build.
+//
+// Data parallelism. A net with a wide layer (>= kShardMinWeights weights) trained on batches of
+// at least 2 kShardSamples samples splits each step's batch of N samples into a fixed layout of
+// K = shard_count(N, widest) shards, which depends on N and the net only, never on the threads:
+//   shard k = the batch's samples [⌊k N / K⌋, ⌊(k + 1) N / K⌋),  k = 0..K-1
+// Workers (TrainOptions.threads) take shards k = w, w + T, w + 2T, ..., each on a replica of the
+// network with single-threaded products; shard k's forward uses dropout masks keyed by its
+// samples' training-set indices (as the whole batch would), and its backward divides by the whole
+// batch's N (losses.h), giving sums g_k = (dW_k, db_k) of the batch gradient. Then
+//   g = (((g_0 + g_1) + g_2) + ... + g_{K-1}),  element by element, always in this order,
+// and one optimizer step. So the model is bit-identical whatever the number of threads (not to
+// the unsharded computation: the sums are grouped differently). Every other net (the lesson's,
+// anything with small layers or small batches) is one shard: today's loop, with the products on
+// set_threads()'s threads.
 #pragma once
 
 #include <csignal>
@@ -31,11 +45,26 @@ namespace backprop {
 struct TrainState;
 
 // The defaults are the command line's: 1000 epochs of full-batch Adam at lr 0.01, seed 42.
+// The data-parallel shard layout (see above).
+inline constexpr long kShardMinWeights = 32768;  // the widest layer's weights to shard at all
+inline constexpr long kShardSamples = 64;        // samples per shard, at least
+inline constexpr int kMaxShards = 16;
+// K = 1 when widest_layer_weights < kShardMinWeights or batch_samples < 2 kShardSamples, else
+// min(⌊batch_samples / kShardSamples⌋, kMaxShards).
+int shard_count(long batch_samples, long widest_layer_weights);
+
 struct TrainOptions {
   int epochs = 1000;
   int batch_size = 0;       // 0: full batch
   bool shuffle = true;      // reshuffle mini-batches every epoch (ignored for full batch)
   std::uint32_t seed = 42;  // of the shuffles
+  // Data-parallel workers for a sharded batch (see above; 0: threads(), threads.h). The model
+  // does not depend on it.
+  int threads = 0;
+  // Also run the products of an unsharded net (small layers or batches) on one thread, so that
+  // no setting of threads can change a result: the model is bit-identical to a one-thread run.
+  // (Sharded nets are deterministic without it.)
+  bool deterministic = false;
   // Also report accuracy. Unset: inferred from the targets — classification when every target is
   // 0 or 1 and each column is one-hot (or the one output row is 0/1).
   std::optional<bool> classification;

@@ -518,6 +518,13 @@ FitSetup describe_setup(const FitOptions& o, const Network<double>& net, const S
   const long batch =
       o.training.batch_size > 0 ? o.training.batch_size : static_cast<long>(s.train.size());
   setup.threads = choose_threads(o.threads, widest, batch);
+  const int shards = shard_count(batch, widest);  // train.h's layout
+  if (shards > 1) {
+    setup.threads.threads = std::min(setup.threads.threads, shards);
+    setup.threads.reason += fmt::format("; data-parallel, {} shards per batch", shards);
+  } else if (o.training.deterministic && setup.threads.threads > 1) {
+    setup.threads = {1, "deterministic: one thread for a net not split into shards"};
+  }
   return setup;
 }
 
