@@ -238,6 +238,24 @@ class DataParallel {
     // gradient of its previous one is moved out to sums_ first, its last one stays in the
     // replica's dW, db (holder_[k] = w).
     for (int& h : held_) h = -1;
+    // Every replica's buffers for this step's shard sizes, allocated here on the calling thread
+    // the first time a size comes: which worker claims which shard varies from run to run, and a
+    // replica meeting a size for the first time late in training would allocate then.
+    for (int k = 0; k < std::min(K, 2); ++k) {  // shards 0 and 1 have the step's two sizes
+      const std::size_t s0 = begin + N * static_cast<std::size_t>(k) / static_cast<std::size_t>(K);
+      const std::size_t s1 =
+          begin + N * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(K);
+      const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
+      for (Replica& r : replicas_) {
+        if (r.xs[0].cols() == n || r.xs[1].cols() == n) continue;
+        const int slot = (r.recycle ^= 1);
+        gather(x, order, s0, s1, r.xs[slot]);
+        gather(y, order, s0, s1, r.ys[slot]);
+        r.net.forward_training(r.xs[slot], {options.seed, t, order.data() + s0});
+        r.net.backward(r.xs[slot], r.ys[slot], false, options.class_weights,
+                       static_cast<Eigen::Index>(N));
+      }
+    }
     auto shard = [&](int k, int w) {
       Replica& r = replicas_[static_cast<std::size_t>(w)];
       int& held = held_[static_cast<std::size_t>(w)];

@@ -168,7 +168,9 @@ TEST(NoAllocation, DataParallelStepsAllocateNothing) {
   ASSERT_EQ(shard_count(128, 260 * 128), 2);
   // 2 and 8 epochs: 18 more steps. The set-up's count moves by one between calls (seen: 129 or
   // 130; the worker threads' start-up), so the test asks for fewer extra allocations than extra
-  // epochs: an allocation per step or per epoch fails it.
+  // epochs: an allocation per step or per epoch fails it. (Every replica's buffers are made in the
+  // first step with a shard size, whichever worker later claims which shard: before that a
+  // worker that claimed nothing in the first epochs allocated later, and this test failed.)
   const long two = allocations_in_data_parallel_training(2);
   const long eight = allocations_in_data_parallel_training(8);
   EXPECT_LT(std::labs(eight - two), 6) << two << " allocations in 2 epochs, " << eight << " in 8";
