@@ -8,7 +8,8 @@
 //
 // `weights` is a list of rows, one row per unit (W is units x inputs); leaky_relu layers may carry
 // "alpha", and hidden layers trained with dropout their rate, "dropout": 0.5 (written only when
-// not 0; used only by further training). Optional fields describe how the model was made and how to feed it:
+// not 0; used only by further training). Optional fields describe how the model was made and how to
+// feed it:
 //   "features": [names of the input columns], "target": "label column", "classes": [class names],
 //   "targets": [numeric target columns], "standardize": {"mean": [...], "scale": [...]} (applied
 //   as (x − mean) / scale before the first layer), "training": {"settings": {...},
