@@ -9,6 +9,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <string_view>
 
 // Aborts with a message when an invariant the reader promises does not hold. A macro, so the
 // message names the line of the failed check.
@@ -20,3 +22,14 @@
       std::abort();                                                                              \
     }                                                                                            \
   } while (false)
+
+// The text with every LF line ending written as CRLF (the readers must read both alike).
+inline std::string with_crlf(std::string_view text) {
+  std::string crlf;
+  crlf.reserve(text.size() * 2);
+  for (const char c : text) {
+    if (c == '\n') crlf.push_back('\r');
+    crlf.push_back(c);
+  }
+  return crlf;
+}

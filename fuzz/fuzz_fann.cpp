@@ -39,13 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!d.is_classification(), "numeric targets");
   }
   if (text.find('\r') == std::string_view::npos && text.find('\n') != std::string_view::npos) {
-    std::string crlf;
-    crlf.reserve(text.size() * 2);
-    for (const char c : text) {
-      if (c == '\n') crlf.push_back('\r');
-      crlf.push_back(c);
-    }
-    const std::optional<backprop::Dataset> dos = parse(crlf);
+    const std::optional<backprop::Dataset> dos = parse(with_crlf(text));
     FUZZ_CHECK(dos.has_value() == plain.has_value(), "CRLF and LF line endings read alike");
     if (plain) FUZZ_CHECK(dos->x == plain->x && dos->y == plain->y, "CRLF and LF read alike");
   }

@@ -237,9 +237,9 @@ TEST(Schedule, CosineDefaultsToTheEpochsAndClimbsBackPastIt) {
 TEST(Train, StopLossStopsOnceTheLossIsBelowIt) {
   Network<double> init(2, {{4, {Activation::tanh}}, {1, {Activation::sigmoid}}}, Loss::mse);
   initialize(init, Init::he_normal, 42);
-  Matrix<double> x(2, 4), y(1, 4);
-  x << 0, 0, 1, 1, 0, 1, 0, 1;
-  y << 0, 1, 1, 0;
+  const test::XorData xor_table;
+  const Matrix<double>& x = xor_table.x;
+  const Matrix<double>& y = xor_table.y;
   TrainOptions o;
   o.epochs = 3000;
   o.optimizer = OptimizerOptions::gd(2.0);
@@ -618,9 +618,9 @@ TEST(Train, ResumeWithAScheduleEqualsUninterruptedRun) {
 TEST(Train, CheckpointWithoutSchedulerStateResumes) {
   Network<double> net(2, {{4, {Activation::tanh}}, {1, {Activation::sigmoid}}}, Loss::mse);
   initialize(net, Init::he_normal, 3);
-  Matrix<double> x(2, 4), y(1, 4);
-  x << 0, 0, 1, 1, 0, 1, 0, 1;
-  y << 0, 1, 1, 0;
+  const test::XorData xor_table;
+  const Matrix<double>& x = xor_table.x;
+  const Matrix<double>& y = xor_table.y;
   TrainOptions o;
   o.epochs = 6;
   o.optimizer = OptimizerOptions::gd(0.5);
@@ -670,9 +670,9 @@ TEST(Train, FloatAndDoubleTrainingAgree) {
   for (auto& layer : net.layers())
     for (Eigen::Index i = 0; i < layer.W.size(); ++i) layer.W(i) = r.normal();
   Network<float> netf = net.cast<float>();
-  Matrix<double> x(2, 4), y(1, 4);
-  x << 0, 0, 1, 1, 0, 1, 0, 1;
-  y << 0, 1, 1, 0;
+  const test::XorData xor_table;
+  const Matrix<double>& x = xor_table.x;
+  const Matrix<double>& y = xor_table.y;
   TrainOptions o;
   o.epochs = 200;
   o.optimizer.lr = 2.0;

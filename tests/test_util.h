@@ -14,6 +14,15 @@
 
 namespace backprop::test {
 
+// The lesson's XOR table, one sample per column: x (2 x 4), y (1 x 4).
+struct XorData {
+  Matrix<double> x{2, 4}, y{1, 4};
+  XorData() {
+    x << 0, 0, 1, 1, 0, 1, 0, 1;
+    y << 0, 1, 1, 0;
+  }
+};
+
 // A golden file, parsed once per process (parameterised tests name themselves from it).
 inline const nlohmann::json& load_golden(const std::string& name) {
   static std::map<std::string, nlohmann::json> cache;
