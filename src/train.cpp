@@ -238,13 +238,15 @@ class DataParallel {
     // gradient of its previous one is moved out to sums_ first, its last one stays in the
     // replica's dW, db (holder_[k] = w).
     for (int& h : held_) h = -1;
+    // shard k is the batch's samples [shard_start(k), shard_start(k + 1)): ⌊kN/K⌋ on from begin
+    auto shard_start = [&](int k) {
+      return begin + N * static_cast<std::size_t>(k) / static_cast<std::size_t>(K);
+    };
     // Every replica's buffers for this step's shard sizes, allocated here on the calling thread
     // the first time a size comes: which worker claims which shard varies from run to run, and a
     // replica meeting a size for the first time late in training would allocate then.
     for (int k = 0; k < std::min(K, 2); ++k) {  // shards 0 and 1 have the step's two sizes
-      const std::size_t s0 = begin + N * static_cast<std::size_t>(k) / static_cast<std::size_t>(K);
-      const std::size_t s1 =
-          begin + N * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(K);
+      const std::size_t s0 = shard_start(k), s1 = shard_start(k + 1);
       const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
       for (Replica& r : replicas_) {
         if (r.xs[0].cols() == n || r.xs[1].cols() == n) continue;
@@ -272,9 +274,7 @@ class DataParallel {
         }
         holder_[static_cast<std::size_t>(held)] = -1;
       }
-      const std::size_t s0 = begin + N * static_cast<std::size_t>(k) / static_cast<std::size_t>(K);
-      const std::size_t s1 =
-          begin + N * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(K);
+      const std::size_t s0 = shard_start(k), s1 = shard_start(k + 1);
       const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
       // two buffers each, as the network's caches: shards of two sizes reuse their storage
       int slot = r.xs[0].cols() == n ? 0 : r.xs[1].cols() == n ? 1 : (r.recycle ^= 1);
