@@ -31,6 +31,7 @@ packages=(
   chromium                           # ... its browser tests (headless, driven by playwright-core)
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX export and import (the ONNX project's library)
   python3-onnx python3-torch         # ... its checks: onnx.checker and PyTorch's torch.onnx.export
+  libopenmpi-dev openmpi-bin         # training on several processes (mpirun; include/backprop/mpi.h)
 )
 if [[ "${BENCH:-0}" == 1 ]]; then
   # NumPy and PyTorch as Debian ships them, FANN 2.2, and OpenBLAS's threaded build (without it

@@ -30,7 +30,7 @@
 #   uninstrumented /usr/bin/python3 (ASan's runtime must come first); the library it binds is
 #   what the sanitizers check, through every other test.
 # - LeakSanitizer ignores fontconfig (drawn text in the figures), which keeps its caches until
-#   exit by design.
+#   exit by design, and Open MPI's libraries (the MPI tests), which keep theirs past MPI_Finalize.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${SANITIZE_BUILD_DIR:-build-asan}"
@@ -46,7 +46,8 @@ export CXXFLAGS="$flags"
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$build/lsan.supp"
-echo "leak:libfontconfig.so" > "$build/lsan.supp"
+printf 'leak:%s\n' libfontconfig.so libmpi.so libopen-pal.so libopen-rte.so libpmix.so \
+  libhwloc.so libevent > "$build/lsan.supp"
 
 wrapper="$build/run-test.sh"
 cat > "$wrapper" << 'WRAPPER'

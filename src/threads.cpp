@@ -35,7 +35,8 @@ std::string gemm_backend() {
 #endif
 }
 
-ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch_samples) {
+ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch_samples,
+                            int processes_here) {
   if (requested < 0)
     throw option_error("FitOptions.threads", "expected a positive number (or 0: choose), found " +
                                                  std::to_string(requested));
@@ -43,11 +44,12 @@ ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch
   if (requested > 0) {
     choice = {requested, "requested"};
   } else {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int cores = std::max(
+        1, static_cast<int>(std::thread::hardware_concurrency()) / std::max(1, processes_here));
     choice.reason = "auto: ";
     double load = 0;
     if (cores == 1) {
-      choice.reason += "one core";
+      choice.reason += processes_here > 1 ? "one core per process" : "one core";
     } else if (widest_layer_weights < 32768) {
       choice.reason += "no layer is wide enough to pay for a second thread";
     } else if (batch_samples < 64) {

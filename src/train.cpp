@@ -171,6 +171,75 @@ std::string first_non_finite(const Network<S>& network, const Network<S>& passes
   return "the loss";
 }
 
+// A 64-bit fingerprint of values' bits (FNV-1a over whole words), continuing from h.
+template <typename S>
+std::uint64_t fingerprint(const S* values, std::size_t n, std::uint64_t h) {
+  using Bits = std::conditional_t<sizeof(S) == 8, std::uint64_t, std::uint32_t>;
+  for (std::size_t i = 0; i < n; ++i) {
+    Bits bits;
+    std::memcpy(&bits, values + i, sizeof bits);
+    h = (h ^ bits) * 0x100000001b3ULL;
+  }
+  return h;
+}
+constexpr std::uint64_t kFingerprintStart = 0xcbf29ce484222325ULL;
+
+// Its two 32-bit halves as doubles (exact), to travel through a collective of doubles.
+void put_fingerprint(std::uint64_t h, double* to) {
+  to[0] = static_cast<double>(h >> 32);
+  to[1] = static_cast<double>(h & 0xffffffffULL);
+}
+
+template <typename S>
+std::uint64_t fingerprint(const Network<S>& network) {
+  std::uint64_t h = kFingerprintStart;
+  for (const auto& l : network.layers()) {
+    h = fingerprint(l.W.data(), static_cast<std::size_t>(l.W.size()), h);
+    h = fingerprint(l.b.data(), static_cast<std::size_t>(l.b.size()), h);
+  }
+  return h;
+}
+
+// Every process must train on the same data (each reads it itself): the sizes and fingerprints
+// of every rank's training (and validation) data, against rank 0's. Throws the same Error on
+// every rank when one differs.
+template <typename S>
+void check_same_data(Communicator& comm, const Matrix<S>& x, const Matrix<S>& y,
+                     const Matrix<S>* x_val) {
+  constexpr std::size_t kFigures = 8;
+  const int P = comm.size();
+  std::vector<double> all(kFigures * static_cast<std::size_t>(P));
+  double* mine = all.data() + kFigures * static_cast<std::size_t>(comm.rank());
+  mine[0] = static_cast<double>(x.cols());
+  mine[1] = static_cast<double>(x.rows());
+  mine[2] = static_cast<double>(y.rows());
+  mine[3] = x_val != nullptr ? static_cast<double>(x_val->cols()) : -1;
+  put_fingerprint(fingerprint(x.data(), static_cast<std::size_t>(x.size()), kFingerprintStart),
+                  mine + 4);
+  put_fingerprint(fingerprint(y.data(), static_cast<std::size_t>(y.size()), kFingerprintStart),
+                  mine + 6);
+  comm.allgather(all.data(), std::vector<std::size_t>(static_cast<std::size_t>(P), kFigures));
+  auto shape = [&](int r) {
+    const double* f = all.data() + kFigures * static_cast<std::size_t>(r);
+    return std::to_string(static_cast<long>(f[0])) + " samples of " +
+           std::to_string(static_cast<long>(f[1])) + " inputs and " +
+           std::to_string(static_cast<long>(f[2])) + " targets" +
+           (f[3] >= 0 ? ", " + std::to_string(static_cast<long>(f[3])) + " validation samples"
+                      : std::string(", no validation data"));
+  };
+  for (int r = 1; r < P; ++r) {
+    const double* f = all.data() + kFigures * static_cast<std::size_t>(r);
+    if (!std::equal(f, f + 4, all.data()))
+      throw Error("the processes read different training data: rank " + std::to_string(r) +
+                  " has " + shape(r) + ", rank 0 " + shape(0) +
+                  "; every process must read the same data");
+    if (!std::equal(f + 4, f + kFigures, all.data() + 4))
+      throw Error("the processes read different training data: rank " + std::to_string(r) +
+                  "'s values differ from rank 0's (both " + shape(0) +
+                  "); every process must read the same data");
+  }
+}
+
 std::string short_number(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3g", v);
@@ -188,9 +257,14 @@ bool looks_like_classes(const Matrix<S>& y) {
 template bool looks_like_classes<float>(const Matrix<float>&);
 template bool looks_like_classes<double>(const Matrix<double>&);
 
-int shard_count(long batch_samples, long widest_layer_weights) {
-  if (widest_layer_weights < kShardMinWeights || batch_samples < 2 * kShardSamples) return 1;
-  return static_cast<int>(std::min<long>(batch_samples / kShardSamples, kMaxShards));
+int shard_count(long batch_samples, long widest_layer_weights, bool deterministic, int processes) {
+  int K = 1;
+  if ((widest_layer_weights >= kShardMinWeights || deterministic) &&
+      batch_samples >= 2 * kShardSamples)
+    K = static_cast<int>(std::min<long>(batch_samples / kShardSamples, kMaxShards));
+  if (processes > 1 && !deterministic)
+    K = std::max(K, static_cast<int>(std::min<long>(processes, batch_samples)));
+  return K;
 }
 
 namespace {
@@ -214,11 +288,19 @@ class ProductThreads {
 template <typename S>
 class DataParallel {
  public:
-  DataParallel(Network<S>& master, int workers, int max_shards)
-      : master_(master), replicas_(static_cast<std::size_t>(workers)), pool_(workers) {
+  // comm: the other processes (distributed.h), or null; gather: the deterministic sum across them
+  DataParallel(Network<S>& master, int workers, int max_shards, Communicator* comm, bool gather)
+      : master_(master),
+        replicas_(static_cast<std::size_t>(workers)),
+        comm_(comm != nullptr && comm->size() > 1 ? comm : nullptr),
+        gather_(gather),
+        pool_(workers) {
     for (Replica& r : replicas_) r.net = master;
     parameters_ = static_cast<Eigen::Index>(master.parameter_count());
     sums_.resize(parameters_, max_shards);
+    // across processes: Σ g_k, then the loss sum and right answers (allreduce); per shard, the
+    // loss sum and right answers in double (allgather)
+    if (comm_) flat_.resize(parameters_ + 2), stats_.resize(2, max_shards);
     loss_.resize(static_cast<std::size_t>(max_shards));
     right_.resize(static_cast<std::size_t>(max_shards));
     holder_.resize(static_cast<std::size_t>(max_shards));
@@ -233,6 +315,11 @@ class DataParallel {
             const TrainOptions& options, bool classify, double& loss_sum, double& right) {
     const std::size_t N = end - begin;
     const int T = pool_.size();
+    // this process's shards [k0, k1) of the K (all of them without other processes)
+    const int P = comm_ ? comm_->size() : 1;
+    const auto first_shard = [&](int rank) { return static_cast<int>(long(K) * rank / P); };
+    const int k0 = first_shard(comm_ ? comm_->rank() : 0),
+              k1 = first_shard(comm_ ? comm_->rank() + 1 : 1);
     const std::uint64_t t = static_cast<std::uint64_t>(optimizer.steps());
     // Shard k on worker w's replica. A worker may claim several shards (pool_.run): the
     // gradient of its previous one is moved out to sums_ first, its last one stays in the
@@ -245,7 +332,7 @@ class DataParallel {
     // Every replica's buffers for this step's shard sizes, allocated here on the calling thread
     // the first time a size comes: which worker claims which shard varies from run to run, and a
     // replica meeting a size for the first time late in training would allocate then.
-    for (int k = 0; k < std::min(K, 2); ++k) {  // shards 0 and 1 have the step's two sizes
+    for (int k = k0; k < k1; ++k) {  // the step's shards have at most two sizes
       const std::size_t s0 = shard_start(k), s1 = shard_start(k + 1);
       const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
       for (Replica& r : replicas_) {
@@ -258,7 +345,8 @@ class DataParallel {
                        static_cast<Eigen::Index>(N));
       }
     }
-    auto shard = [&](int k, int w) {
+    auto shard = [&](int item, int w) {
+      const int k = k0 + item;
       Replica& r = replicas_[static_cast<std::size_t>(w)];
       int& held = held_[static_cast<std::size_t>(w)];
       if (held < 0) {
@@ -267,12 +355,7 @@ class DataParallel {
           r.net.layer(l).b = master_.layer(l).b;
         }
       } else {
-        S* g = sums_.col(held).data();
-        for (const DenseLayer<S>& layer : r.net.layers()) {
-          g = std::copy(layer.dW.data(), layer.dW.data() + layer.dW.size(), g);
-          g = std::copy(layer.db.data(), layer.db.data() + layer.db.size(), g);
-        }
-        holder_[static_cast<std::size_t>(held)] = -1;
+        park(w);
       }
       const std::size_t s0 = shard_start(k), s1 = shard_start(k + 1);
       const Eigen::Index n = static_cast<Eigen::Index>(s1 - s0);
@@ -292,7 +375,17 @@ class DataParallel {
       held = k;
       holder_[kk] = w;
     };
-    pool_.run(shard, K);
+    pool_.run(shard, k1 - k0);
+    if (comm_ && !gather_) {  // g = Σ over ranks of each rank's Σ_k g_k: one allreduce
+      reduce_across(k0, k1);
+      optimizer.begin_step();
+      auto update = [&](int p, int) { optimizer.update_part(p, T); };
+      pool_.run(update, T);
+      loss_sum += static_cast<double>(flat_(parameters_));
+      right += static_cast<double>(flat_(parameters_ + 1));
+      return;
+    }
+    if (comm_) gather_across(K, k0, k1);  // every g_k on every rank, then the same sum
     // g = ((g_0 + g_1) + ...) + g_{K-1}, element by element; part p of T adds a slice of every
     // tensor (the optimizer's slice, optimizers.h, which update_part(p, T) then updates)
     auto reduce = [&](int p, int) {
@@ -343,6 +436,67 @@ class DataParallel {
   const Network<S>& replica() const { return replicas_.front().net; }
 
  private:
+  // Moves the g_k that worker w's replica holds into sums_'s column k.
+  void park(int w) {
+    int& held = held_[static_cast<std::size_t>(w)];
+    S* g = sums_.col(held).data();
+    for (const DenseLayer<S>& layer : replicas_[static_cast<std::size_t>(w)].net.layers()) {
+      g = std::copy(layer.dW.data(), layer.dW.data() + layer.dW.size(), g);
+      g = std::copy(layer.db.data(), layer.db.data() + layer.db.size(), g);
+    }
+    holder_[static_cast<std::size_t>(held)] = -1;
+    held = -1;
+  }
+
+  // Default across processes: flat_ = Σ_{k0 <= k < k1} g_k in order (zero for a rank without
+  // shards), with the loss sum and right answers; one allreduce adds the ranks' flat_; the sum
+  // goes into the master's dW, db.
+  void reduce_across(int k0, int k1) {
+    for (int w = 0; w < static_cast<int>(held_.size()); ++w)
+      if (held_[static_cast<std::size_t>(w)] >= 0) park(w);
+    flat_.setZero();
+    for (int k = k0; k < k1; ++k) {
+      flat_.head(parameters_) += sums_.col(k);
+      flat_(parameters_) += S(loss_[static_cast<std::size_t>(k)]);
+      flat_(parameters_ + 1) += S(right_[static_cast<std::size_t>(k)]);
+    }
+    comm_->allreduce_sum(flat_.data(), static_cast<std::size_t>(flat_.size()));
+    const S* g = flat_.data();
+    for (DenseLayer<S>& layer : master_.layers()) {
+      std::copy(g, g + layer.dW.size(), layer.dW.data());
+      g += layer.dW.size();
+      std::copy(g, g + layer.db.size(), layer.db.data());
+      g += layer.db.size();
+    }
+  }
+
+  // Deterministic across processes: every rank's g_k (and their loss figures) to every rank,
+  // into sums_ and loss_, right_: the sum is then the one-process sum, in the same order.
+  void gather_across(int K, int k0, int k1) {
+    for (int w = 0; w < static_cast<int>(held_.size()); ++w)
+      if (held_[static_cast<std::size_t>(w)] >= 0) park(w);
+    for (int k = k0; k < k1; ++k) {
+      stats_(0, k) = loss_[static_cast<std::size_t>(k)];
+      stats_(1, k) = right_[static_cast<std::size_t>(k)];
+    }
+    // rank r's block: its shards' columns
+    const int P = comm_->size();
+    values_.resize(static_cast<std::size_t>(P));
+    stat_values_.resize(static_cast<std::size_t>(P));
+    for (int r = 0; r < P; ++r) {
+      const auto shards = static_cast<std::size_t>(long(K) * (r + 1) / P - long(K) * r / P);
+      values_[static_cast<std::size_t>(r)] = shards * static_cast<std::size_t>(parameters_);
+      stat_values_[static_cast<std::size_t>(r)] = shards * 2;
+    }
+    comm_->allgather(sums_.data(), values_);
+    comm_->allgather(stats_.data(), stat_values_);
+    for (int k = 0; k < K; ++k) {
+      holder_[static_cast<std::size_t>(k)] = -1;
+      loss_[static_cast<std::size_t>(k)] = stats_(0, k);
+      right_[static_cast<std::size_t>(k)] = stats_(1, k);
+    }
+  }
+
   struct Replica {
     Network<S> net;
     Matrix<S> xs[2], ys[2];
@@ -353,6 +507,11 @@ class DataParallel {
   Eigen::Index parameters_ = 0;
   Matrix<S> sums_;  // parameters x shards: column k is g_k, the tensors one after another
   std::vector<double> loss_, right_;
+  Communicator* comm_;  // other processes, or null
+  bool gather_;
+  Vector<S> flat_;
+  Matrix<double> stats_;
+  std::vector<std::size_t> values_, stat_values_;  // allgather's counts per rank
   std::vector<int> holder_;  // per shard: the worker whose replica holds g_k, or -1 (in sums_)
   std::vector<int> held_;    // per worker: the shard its replica holds, or -1
   WorkerPool pool_;
@@ -472,6 +631,19 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     return state;
   };
 
+  // Other processes (distributed.h): the same data everywhere, rank 0's starting parameters.
+  Communicator* const comm = options.communicator != nullptr && options.communicator->size() > 1
+                                 ? options.communicator
+                                 : nullptr;
+  const int processes = comm ? comm->size() : 1;
+  if (comm) {
+    check_same_data(*comm, x, y, x_val);
+    Snapshot<S> initial;
+    initial.take(network);
+    comm->broadcast(initial.values.data(), initial.values.size(), 0);
+    initial.restore(network);
+  }
+
   const std::size_t n = static_cast<std::size_t>(x.cols());
   const std::size_t batch = (options.batch_size == 0 || options.batch_size >= static_cast<int>(n))
                                 ? n
@@ -491,13 +663,16 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
   long widest = 0;
   for (const DenseLayer<S>& layer : network.layers())
     widest = std::max(widest, static_cast<long>(layer.W.size()));
-  const int max_shards = shard_count(static_cast<long>(batch), widest);
-  const int workers = std::min(options.threads > 0 ? options.threads : threads(), max_shards);
+  const int max_shards =
+      shard_count(static_cast<long>(batch), widest, options.deterministic, processes);
+  const int workers = std::min(options.threads > 0 ? options.threads : threads(),
+                               (max_shards + processes - 1) / processes);  // shards of a rank
   // Sharded: the workers' products run on one thread each; --deterministic: every product.
   std::optional<ProductThreads> one_thread;
-  if (max_shards > 1 || options.deterministic) one_thread.emplace(1);
+  if (max_shards > 1 || options.deterministic || comm) one_thread.emplace(1);
   std::optional<DataParallel<S>> parallel;
-  if (max_shards > 1) parallel.emplace(network, workers, max_shards);
+  if (max_shards > 1 || comm)
+    parallel.emplace(network, workers, max_shards, comm, options.deterministic);
 
   for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
     if (!full_batch && options.shuffle) {
@@ -515,9 +690,10 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
         gather(y, order, begin, end, y_batch[slot]);
       }
       if (parallel) {
-        parallel->step(optimizer, x, y, order, begin, end,
-                       shard_count(static_cast<long>(end - begin), widest), options, classify,
-                       loss_sum, right);
+        parallel->step(
+            optimizer, x, y, order, begin, end,
+            shard_count(static_cast<long>(end - begin), widest, options.deterministic, processes),
+            options, classify, loss_sum, right);
         continue;
       }
       const Matrix<S>& xb = full_batch ? x : x_batch[slot];
@@ -595,9 +771,28 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     }
     if (on_epoch && !on_epoch(result.history.back())) result.interrupted = true;
     if (options.stop_requested != nullptr && *options.stop_requested) result.interrupted = true;
+    if (comm) {
+      // The ranks stop together (any rank asked), and their parameters are still identical.
+      double agree[5];
+      const std::uint64_t h = fingerprint(network);
+      put_fingerprint(h, agree);
+      put_fingerprint(~h, agree + 2);  // max of ~h: the complement of the min of h
+      agree[4] = result.interrupted ? 1 : 0;
+      comm->allreduce_max(agree, 5);
+      if (agree[0] != static_cast<double>(h >> 32) ||
+          agree[1] != static_cast<double>(h & 0xffffffffULL) ||
+          agree[2] != static_cast<double>(~h >> 32) ||
+          agree[3] != static_cast<double>(~h & 0xffffffffULL))
+        throw Error("after epoch " + std::to_string(epoch) +
+                    " the processes' parameters differ (rank " + std::to_string(comm->rank()) +
+                    "'s fingerprint is not everyone's): the sum across processes gave the ranks "
+                    "different results; train with deterministic sums instead");
+      result.interrupted = agree[4] > 0;
+    }
     const bool checkpoint_due =
         options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0;
-    if (options.on_checkpoint && (checkpoint_due || result.interrupted))
+    if (options.on_checkpoint && (checkpoint_due || result.interrupted) &&
+        (!comm || comm->rank() == 0))
       options.on_checkpoint(snapshot_state(epoch + 1));
     if (result.stopped_early || result.interrupted || result.reached_stop_loss) break;
   }

@@ -29,6 +29,12 @@ check() {
   if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what"; fails=$((fails + 1)); fi
 }
 
+# same_model A B WHAT: two model files equal but for the timing.
+same_model() {
+  if diff <(grep -v seconds "$1") <(grep -v seconds "$2") > /dev/null; then pass=$((pass + 1))
+  else echo "FAIL: $3: $1 and $2 differ"; fails=$((fails + 1)); fi
+}
+
 # finish NAME: the summary line, and the exit status of the script.
 finish() {
   echo "$1: $pass passed, $fails failed"

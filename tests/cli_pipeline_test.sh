@@ -9,11 +9,6 @@ source "$(dirname "$0")/cli_lib.sh"
 SHARED="${BACKPROP_SHARED_DATA:-$(dirname "$0")/../../shared/data}"
 FASHION=/usr/share/datasets/fashion-mnist
 
-same_model() {  # same_model A B WHAT: two model files equal but for the timing
-  if diff <(grep -v seconds "$1") <(grep -v seconds "$2") > /dev/null; then pass=$((pass + 1))
-  else echo "FAIL: $3: $1 and $2 differ"; fails=$((fails + 1)); fi
-}
-
 "$BP" data circle --out "$tmp/circle.csv" > /dev/null
 # Each source: the flags that name it, the epochs of a full run, the epoch to cut it after.
 sources=("csv|--data $tmp/circle.csv --target label --batch-size 32|6|2"

@@ -7,11 +7,6 @@ BP="$1"
 # shellcheck source=cli_lib.sh
 source "$(dirname "$0")/cli_lib.sh"
 
-same_model() {  # same_model A B WHAT: two model files equal but for the timing
-  if diff <(grep -v seconds "$1") <(grep -v seconds "$2") > /dev/null; then pass=$((pass + 1))
-  else echo "FAIL: $3: $1 and $2 differ"; fails=$((fails + 1)); fi
-}
-
 help=$("$BP" train --help)
 for flag in "--lr-schedule TEXT=constant" "--lr-step-size INT=10" "--lr-gamma FLOAT=0.1" \
   "--lr-t-max INT=--epochs" "--lr-min FLOAT=0" "--lr-patience INT=10" \

@@ -16,9 +16,17 @@
 #include "backprop/data/csv.h"
 #include "backprop/data/dataset.h"
 #include "backprop/data/scaling.h"
+#include "backprop/distributed.h"
 #include "backprop/error.h"
 
 namespace backprop::cli {
+
+namespace {
+Communicator* the_communicator = nullptr;
+}
+Communicator* communicator() { return the_communicator; }
+void set_communicator(Communicator* communicator) { the_communicator = communicator; }
+bool speaks() { return the_communicator == nullptr || the_communicator->rank() == 0; }
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;

@@ -11,7 +11,18 @@
 #include "backprop/io/model_file.h"
 #include "backprop/tensor.h"
 
+namespace backprop {
+class Communicator;
+}
+
 namespace backprop::cli {
+
+// The processes of the MPI job this run is part of (main() sets it; distributed.h), or null when
+// it runs alone. Rank 0 prints and writes files; the others train in silence.
+Communicator* communicator();
+void set_communicator(Communicator* communicator);
+// Whether this process prints and writes files: it runs alone, or it is rank 0.
+bool speaks();
 
 // --n, --noise, --data-seed: how a built-in data set is generated; `of` names it in the help
 // ("--dataset", "a built-in data set"). -1 for n or noise means the generator's default.

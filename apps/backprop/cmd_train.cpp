@@ -75,13 +75,16 @@ int report(const TrainFlags& f, const FitResult& r) {
 int run_train(const TrainFlags& f) {
   check_outputs(f);
   FitOptions o = fit_options(f);
+  o.training.communicator = communicator();  // under mpirun: the job's processes
+  const bool quiet = f.quiet || !speaks();   // rank 0 alone prints
   const bool fashion = o.data.kind == DataSource::Kind::fashion_mnist;
   const int print_every = f.print_every.value_or(fashion ? 1 : 0);
-  Progress progress(!f.quiet && print_every == 0 && stderr_is_terminal(), o.training.epochs);
+  Progress progress(!quiet && print_every == 0 && stderr_is_terminal(), o.training.epochs);
   o.on_warning = [](const std::string& w) {
-    std::fprintf(stderr, "backprop: warning: %s\n", with_flag_names(w).c_str());
+    if (speaks()) std::fprintf(stderr, "backprop: warning: %s\n", with_flag_names(w).c_str());
   };
   o.on_start = [&](const FitSetup& s) {
+    if (!speaks()) return;
     if (s.resumed_after_epoch >= 0 && !f.quiet)
       std::printf("Resuming %s after epoch %d\n", f.resume_file.c_str(), s.resumed_after_epoch);
     if (!f.quiet && f.lesson == TrainFlags::Lesson::none)
@@ -89,7 +92,7 @@ int run_train(const TrainFlags& f) {
     std::fflush(stdout);
   };
   o.on_epoch = [&](const EpochRecord& r) {
-    if (print_every > 0 && r.epoch % print_every == 0 && !f.quiet) {
+    if (print_every > 0 && r.epoch % print_every == 0 && !quiet) {
       std::printf("%s\n", epoch_line(r).c_str());
       std::fflush(stdout);
     }
@@ -104,6 +107,7 @@ int run_train(const TrainFlags& f) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   progress.finish();
+  if (!speaks()) return result.training.diverged ? 1 : 0;  // rank 0 prints and saves
   return report(f, result);
 }
 

@@ -2,12 +2,18 @@
 //
 // Exit status: 0 success, 1 a data or runtime error (or a failed gradient check), 2 a usage error
 // (an unknown command or flag, a bad flag value, an output path that cannot be written).
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backprop/error.h"
+#if BACKPROP_HAVE_MPI
+#include "backprop/mpi.h"
+#endif
 #include "backprop/tensor.h"
 #include "backprop/threads.h"
 #include "cli_util.h"
@@ -69,6 +75,30 @@ std::string explain(const CLI::ParseError& e, const std::vector<cli::Command>& c
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Started by an MPI launcher (mpirun, srun): one process of a job that trains one model
+  // (distributed.h). A failure on any rank then ends every rank (MPI_Abort), so that none is
+  // left waiting for it, and every message says which rank it comes from.
+  std::string rank_text;  // " (rank 1 of 4)"
+  bool in_job = false;
+#if BACKPROP_HAVE_MPI
+  std::optional<backprop::MpiCommunicator> mpi;
+  if (backprop::MpiCommunicator::launched()) mpi.emplace(&argc, &argv);
+  in_job = mpi && mpi->size() > 1;
+  if (in_job) {
+    cli::set_communicator(&*mpi);
+    rank_text = fmt::format(" (rank {} of {})", mpi->rank(), mpi->size());
+  }
+#endif
+  const auto fail = [&](int status) {
+#if BACKPROP_HAVE_MPI
+    if (in_job) {
+      std::fflush(stdout);
+      std::fflush(stderr);
+      mpi->abort(status);
+    }
+#endif
+    return status;
+  };
   CLI::App app{"backprop: multilayer perceptrons trained by backpropagation"};
   app.set_version_flag("--version",
                        "backprop 0.1.0 (large matrix products: " + backprop::gemm_backend() + ")");
@@ -92,25 +122,35 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (e.get_exit_code() == 0) return cli::speaks() ? app.exit(e) : 0;  // --help, --version
     std::fflush(stdout);
-    std::fprintf(stderr, "backprop: error: %s\n", explain(e, commands, app, argc, argv).c_str());
-    return 2;
+    std::fprintf(stderr, "backprop: error%s: %s\n", rank_text.c_str(),
+                 explain(e, commands, app, argc, argv).c_str());
+    return fail(2);
   }
   try {
-    for (const cli::Command& command : commands)
-      if (command.app->parsed()) return command.run();
+    for (const cli::Command& command : commands) {
+      if (!command.app->parsed()) continue;
+      const std::string name = command.app->get_name();
+      if (in_job && name != "train" && name != "xor" && name != "circle")
+        throw backprop::usage_error(
+            "backprop " + name +
+            " runs in one process; started by mpirun or srun, only train, xor and circle run "
+            "(every process training one model together)");
+      return command.run();  // every rank got here together: no need to end the others
+    }
   } catch (const backprop::Error& e) {
     std::fflush(stdout);
     // The library names an option field ("TrainOptions.epochs"); the command line, its flag.
     const std::string message =
         e.field().empty() ? e.what() : cli::flag_for_field(e.field()) + ": " + e.detail();
-    std::fprintf(stderr, "backprop: error: %s\n", cli::with_flag_names(message).c_str());
-    return e.kind() == backprop::Error::Kind::usage ? 2 : 1;
+    std::fprintf(stderr, "backprop: error%s: %s\n", rank_text.c_str(),
+                 cli::with_flag_names(message).c_str());
+    return fail(e.kind() == backprop::Error::Kind::usage ? 2 : 1);
   } catch (const std::exception& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "backprop: internal error: %s\n", e.what());
-    return 1;
+    std::fprintf(stderr, "backprop: internal error%s: %s\n", rank_text.c_str(), e.what());
+    return fail(1);
   }
   return 0;
 }

@@ -29,7 +29,10 @@ struct ThreadChoice {
 // `requested` > 0 is obeyed. Otherwise: every core for a net whose widest layer has at least
 // 32768 weights, trained on batches of at least 64, when the machine is otherwise idle (1-minute
 // load average below cores − 0.5); else one thread. Tiny nets gain nothing, and a thread that has
-// to share a core with another process stalls every product. Calls set_threads with the choice.
-ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch_samples);
+// to share a core with another process stalls every product. `processes_here` processes of one
+// job on this machine (distributed.h) share its cores: each gets cores / processes_here. Calls
+// set_threads with the choice.
+ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch_samples,
+                            int processes_here = 1);
 
 }  // namespace backprop

@@ -13,19 +13,26 @@
 // file order (consecutive columns, the last batch smaller). Subnormal floats are flushed to zero
 // while training. Same seed, data and settings give a bit-identical model on the same build.
 //
-// Data parallelism. A net with a wide layer (>= kShardMinWeights weights) trained on batches of
-// at least 2 kShardSamples samples splits each step's batch of N samples into a fixed layout of
-// K = shard_count(N, widest) shards, which depends on N and the net only, never on the threads:
+// Data parallelism. Each step's batch of N samples may split into a fixed layout of
+// K = shard_count(N, widest, deterministic, processes) shards:
 //   shard k = the batch's samples [⌊k N / K⌋, ⌊(k + 1) N / K⌋),  k = 0..K-1
-// Workers (TrainOptions.threads) take shards k = w, w + T, w + 2T, ..., each on a replica of the
-// network with single-threaded products; shard k's forward uses dropout masks keyed by its
-// samples' training-set indices (as the whole batch would), and its backward divides by the whole
-// batch's N (losses.h), giving sums g_k = (dW_k, db_k) of the batch gradient. Then
+// K depends on N, the net and the mode, never on the threads: a net with a wide layer
+// (>= kShardMinWeights weights), or any net with TrainOptions.deterministic, trained on batches of
+// at least 2 kShardSamples samples gets K = min(⌊N / kShardSamples⌋, kMaxShards); other nets 1.
+// Workers (TrainOptions.threads) take shards, each on a replica of the network with
+// single-threaded products; shard k's forward uses dropout masks keyed by its samples'
+// training-set indices (as the whole batch would), and its backward divides by the whole batch's
+// N (losses.h), giving sums g_k = (dW_k, db_k) of the batch gradient. Then
 //   g = (((g_0 + g_1) + g_2) + ... + g_{K-1}),  element by element, always in this order,
 // and one optimizer step. So the model is bit-identical whatever the number of threads (not to
-// the unsharded computation: the sums are grouped differently). Every other net (the lesson's,
-// anything with small layers or small batches) is one shard: today's loop, with the products on
-// set_threads()'s threads.
+// the unsharded computation: the sums are grouped differently). A net of one shard (the lesson's,
+// anything with small layers or small batches) runs the plain loop, with the products on
+// set_threads()'s threads (one with deterministic).
+//
+// Several processes (TrainOptions.communicator, distributed.h) share the shards out: rank r of P
+// takes k = ⌊rK/P⌋ .. ⌊(r+1)K/P⌋ − 1. Deterministic: the same layout and the same sum, so the
+// model is bit-identical to a one-process run (ranks beyond K idle); otherwise K is at least
+// min(P, N), each rank adds its own shards and the ranks' sums are added by an allreduce.
 #pragma once
 
 #include <csignal>
@@ -36,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "backprop/distributed.h"
 #include "backprop/network.h"
 #include "backprop/optimizers.h"
 #include "backprop/schedules.h"
@@ -49,9 +57,11 @@ struct TrainState;
 inline constexpr long kShardMinWeights = 32768;  // the widest layer's weights to shard at all
 inline constexpr long kShardSamples = 64;        // samples per shard, at least
 inline constexpr int kMaxShards = 16;
-// K = 1 when widest_layer_weights < kShardMinWeights or batch_samples < 2 kShardSamples, else
-// min(⌊batch_samples / kShardSamples⌋, kMaxShards).
-int shard_count(long batch_samples, long widest_layer_weights);
+// K = 1 when batch_samples < 2 kShardSamples, or when widest_layer_weights < kShardMinWeights and
+// not deterministic; else min(⌊batch_samples / kShardSamples⌋, kMaxShards). Then, with processes
+// > 1 and not deterministic, at least min(processes, batch_samples).
+int shard_count(long batch_samples, long widest_layer_weights, bool deterministic = false,
+                int processes = 1);
 
 struct TrainOptions {
   int epochs = 1000;
@@ -61,10 +71,15 @@ struct TrainOptions {
   // Data-parallel workers for a sharded batch (see above; 0: threads(), threads.h). The model
   // does not depend on it.
   int threads = 0;
-  // Also run the products of an unsharded net (small layers or batches) on one thread, so that
-  // no setting of threads can change a result: the model is bit-identical to a one-thread run.
-  // (Sharded nets are deterministic without it.)
+  // A result that no setting of threads or processes can change: every net trained on batches
+  // of >= 2 kShardSamples is split into the fixed shard layout, and the products of a net of
+  // one shard run on one thread. The model is bit-identical to a one-thread, one-process run of
+  // the same options. (Wide nets on one process are deterministic without it.)
   bool deterministic = false;
+  // Train one model on several processes (distributed.h); null: this process alone. Every rank
+  // calls train() with the same options and data; on_epoch is called on every rank,
+  // on_checkpoint on rank 0 only.
+  Communicator* communicator = nullptr;
   // Also report accuracy. Unset: inferred from the targets — classification when every target is
   // 0 or 1 and each column is one-hot (or the one output row is 0/1).
   std::optional<bool> classification;

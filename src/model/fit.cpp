@@ -448,8 +448,10 @@ TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptio
   const bool classify = reports_accuracy(s.train);
   Network<S> tester;
   double test_seconds = 0;  // the test set's evaluation is not training time
+  // (several processes: rank 0 reports, the others need not evaluate)
+  const bool reports = options.communicator == nullptr || options.communicator->rank() == 0;
   const EpochCallback with_test = [&](EpochRecord& r) {
-    if (s.has_test) {
+    if (s.has_test && reports) {
       const auto started = std::chrono::steady_clock::now();
       tester = net;
       const Matrix<S>& a = tester.forward(xt);
@@ -517,11 +519,21 @@ FitSetup describe_setup(const FitOptions& o, const Network<double>& net, const S
   setup.classification = reports_accuracy(s.train);
   const long batch =
       o.training.batch_size > 0 ? o.training.batch_size : static_cast<long>(s.train.size());
-  setup.threads = choose_threads(o.threads, widest, batch);
-  const int shards = shard_count(batch, widest);  // train.h's layout
-  if (shards > 1) {
-    setup.threads.threads = std::min(setup.threads.threads, shards);
-    setup.threads.reason += fmt::format("; data-parallel, {} shards per batch", shards);
+  const Communicator* comm = o.training.communicator;
+  const int processes = comm != nullptr ? comm->size() : 1;
+  setup.processes = processes;
+  setup.threads =
+      choose_threads(o.threads, widest, batch, comm != nullptr ? comm->local_size() : 1);
+  const int shards = shard_count(batch, widest, o.training.deterministic, processes);  // train.h
+  if (shards > 1 || processes > 1) {
+    const int mine = (shards + processes - 1) / processes;  // a rank's shards, at most
+    setup.threads.threads = std::min(setup.threads.threads, mine);
+    setup.threads.reason +=
+        fmt::format("; data-parallel, {} shard{} per batch", shards, shards > 1 ? "s" : "");
+    if (processes > 1)
+      setup.threads.reason +=
+          fmt::format(" over {} processes ({} sums)", processes,
+                      o.training.deterministic ? "deterministic: gathered" : "allreduced");
   } else if (o.training.deterministic && setup.threads.threads > 1) {
     setup.threads = {1, "deterministic: one thread for a net not split into shards"};
   }

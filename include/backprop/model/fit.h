@@ -170,7 +170,8 @@ struct FitSetup {
   std::string architecture;  // "2-16-1"
   Loss loss = Loss::mse;
   bool classification = false;
-  ThreadChoice threads;
+  ThreadChoice threads;          // per process
+  int processes = 1;             // training.communicator's size
   int resumed_after_epoch = -1;  // the last epoch of the checkpoint resumed from; -1: none
 };
 
