@@ -59,9 +59,6 @@ same_model "$tmp/straight.json" "$tmp/resumed.json" "resumed on 3 processes"
 expect 0 "over 2 processes (allreduced sums)" -- job -np 2 "$BP" train --dataset moons --epochs 300 --batch-size 64
 expect 0 "training accuracy 100%" -- job -np 2 "$BP" train --dataset moons --epochs 300 --batch-size 64
 
-# a rank killed mid-run ends the job, non-zero, naming the rank, within seconds
-job -np 2 "$BP" train --dataset moons --epochs 100000000 --quiet > "$tmp/killed.log" 2>&1 &
-launcher=$!
 ranks_of() {  # the backprop processes below PID (timeout, then mpirun, then the ranks)
   local child
   for child in $(pgrep -P "$1"); do
@@ -69,21 +66,41 @@ ranks_of() {  # the backprop processes below PID (timeout, then mpirun, then the
     ranks_of "$child"
   done
 }
-ranks=""
-for _ in $(seq 100); do  # the two ranks started (at most 10 s)
-  ranks=$(ranks_of $launcher)
-  [[ $(wc -w <<< "$ranks") -ge 2 ]] && break
-  sleep 0.1
-done
-check "two ranks started ($ranks)" -- test "$(wc -w <<< "$ranks")" -eq 2
-sleep 1
-kill -9 "$(tail -1 <<< "$ranks")"  # the second rank started: rank 1
+# start_job LOG ARGS...: a 2-process training job in the background; sets launcher and ranks
+start_job() {
+  local log="$1"
+  shift
+  job -np 2 "$BP" train "$@" > "$log" 2>&1 &
+  launcher=$!
+  ranks=""
+  for _ in $(seq 100); do  # the two ranks started (at most 10 s)
+    ranks=$(ranks_of $launcher)
+    [[ $(wc -w <<< "$ranks") -ge 2 ]] && break
+    sleep 0.1
+  done
+  check "two ranks started ($ranks)" -- test "$(wc -w <<< "$ranks")" -eq 2
+  sleep 1
+}
+
+# a rank killed mid-run ends the job, non-zero, naming the rank, within seconds
+start_job "$tmp/killed.log" --dataset moons --epochs 100000000 --quiet
+kill -9 "$(tail -1 <<< "$ranks")"
 start=$SECONDS
 wait $launcher
 status=$?
 check "a killed rank ends the job non-zero (exit $status)" -- test $status -ne 0
 check "... within 30 s ($((SECONDS - start)) s)" -- test $((SECONDS - start)) -le 30
 check "... and the launcher names the rank" -- grep -q "process rank [01] .* exited on signal 9" "$tmp/killed.log"
+
+# SIGTERM to one rank stops every rank after the epoch; rank 0 writes the checkpoint and says so
+start_job "$tmp/signal.log" --dataset moons --epochs 100000000 --quiet --checkpoint "$tmp/signal.json"
+kill -TERM "$(tail -1 <<< "$ranks")"
+wait $launcher
+status=$?
+check "a signal to one rank: the job stops non-zero (exit $status)" -- test $status -ne 0
+check "... rank 0 says why and where the checkpoint is" -- \
+  grep -q "stopped with the other processes of the job .*checkpoint written to $tmp/signal.json" "$tmp/signal.log"
+check "... and it is there" -- test -s "$tmp/signal.json"
 
 # a data file missing on one rank (different command lines per rank: MPMD)
 "$BP" data moons --out "$tmp/moons.csv" > /dev/null

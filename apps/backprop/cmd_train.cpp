@@ -35,15 +35,21 @@ int report(const TrainFlags& f, const FitResult& r) {
     std::fprintf(stderr, "backprop: error: %s\n", with_flag_names(r.training.divergence).c_str());
     status = 1;
   }
-  if (r.training.interrupted && stop_signal != 0) {
+  if (r.training.interrupted && (stop_signal != 0 || communicator() != nullptr)) {
+    // (in a job of several processes, the signal may have reached another rank: all stopped)
     std::fflush(stdout);
-    std::fprintf(stderr, "backprop: stopped by signal %d after epoch %d%s\n",
-                 static_cast<int>(stop_signal), r.history().back().epoch,
-                 f.checkpoint_file.empty() ? ""
-                                           : ("; checkpoint written to " + f.checkpoint_file +
-                                              " (continue with --resume)")
-                                                 .c_str());
-    status = 128 + static_cast<int>(stop_signal);
+    const std::string by = stop_signal != 0
+                               ? "by signal " + std::to_string(static_cast<int>(stop_signal))
+                               : std::string(
+                                     "with the other processes of the job (one was "
+                                     "asked to stop)");
+    std::fprintf(
+        stderr, "backprop: stopped %s after epoch %d%s\n", by.c_str(), r.history().back().epoch,
+        f.checkpoint_file.empty()
+            ? ""
+            : ("; checkpoint written to " + f.checkpoint_file + " (continue with --resume)")
+                  .c_str());
+    status = stop_signal != 0 ? 128 + static_cast<int>(stop_signal) : 1;
   }
   if (r.history().empty()) return status;  // diverged in the first epoch: nothing to save
   if (r.diagnostics)
@@ -107,7 +113,8 @@ int run_train(const TrainFlags& f) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   progress.finish();
-  if (!speaks()) return result.training.diverged ? 1 : 0;  // rank 0 prints and saves
+  if (!speaks())  // rank 0 prints and saves
+    return stop_signal != 0 ? 128 + static_cast<int>(stop_signal) : result.training.diverged;
   return report(f, result);
 }
 
@@ -133,13 +140,16 @@ void add_common_training_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_flag("--quiet", f.quiet, "Print nothing but errors and the final results");
   cmd->add_option("--threads", f.threads,
                   "Worker threads (0: every core for nets with a layer of >= 32768 weights and "
-                  "batches >= 64 on an idle machine, else 1). Such nets with batches >= 128 train "
-                  "data-parallel: each batch splits into a fixed set of shards, and the model is "
-                  "the same whatever the threads")
+                  "batches >= 64 on an idle machine, else 1; under mpirun, per process: the "
+                  "cores shared among the processes on the machine). Such nets with batches >= "
+                  "128 train data-parallel: each batch splits into a fixed set of shards, and "
+                  "the model is the same whatever the threads")
       ->capture_default_str();
   cmd->add_flag("--deterministic", f.deterministic,
-                "Also run the products of nets that are not split into shards on one thread: "
-                "no --threads can change the model");
+                "The same model whatever --threads and however many processes (mpirun): every "
+                "batch of >= 128 samples splits into the fixed set of shards, whatever the net, "
+                "their sums are added in one order, and unsplit nets' products run on one "
+                "thread. Bit-identical to a one-thread, one-process run");
   cmd->add_option("--plot", f.plot_dir,
                   "Write figures to this directory (created if missing): loss curve; decision "
                   "boundary and hidden-neuron maps for 2-D inputs; network diagram for small nets");
