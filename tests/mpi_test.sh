@@ -43,7 +43,7 @@ for entry in "${cases[@]}"; do
 done
 
 # over TCP on loopback instead of shared memory
-job -np 2 --mca btl self,tcp "$BP" train --dataset moons --n 500 --batch-size 200 --epochs 20 \
+job -np 2 --mca btl self,tcp --mca btl_tcp_if_include lo "$BP" train --dataset moons --n 500 --batch-size 200 --epochs 20 \
   --deterministic --quiet --save "$tmp/moons-tcp.json"
 same_model "$tmp/moons-1.json" "$tmp/moons-tcp.json" "moons: 2 processes over TCP"
 
