@@ -30,7 +30,8 @@
 #   uninstrumented /usr/bin/python3 (ASan's runtime must come first); the library it binds is
 #   what the sanitizers check, through every other test.
 # - LeakSanitizer ignores fontconfig (drawn text in the figures), which keeps its caches until
-#   exit by design, and Open MPI's libraries (the MPI tests), which keep theirs past MPI_Finalize.
+#   exit by design, and Open MPI's libraries, which keep theirs past MPI_Finalize (the MPI tests
+#   themselves run without the leak check: tests/CMakeLists.txt says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${SANITIZE_BUILD_DIR:-build-asan}"
