@@ -12,6 +12,7 @@
 #include "backprop/random.h"
 #include "backprop/threads.h"
 #include "backprop/train.h"
+#include "parallel_problem.h"
 #include "worker_pool.h"
 
 namespace backprop {
@@ -19,31 +20,14 @@ namespace {
 
 constexpr int kInputs = 260, kHidden = 128, kSamples = 301;  // 260 x 128 weights: sharded
 
-template <typename S>
-struct Problem {
-  Network<S> net;
-  Matrix<S> x, y;
-};
+using test::expect_identical;
+using test::Problem;
+using test::Trained;
 
 template <typename S>
 Problem<S> make_problem(double dropout) {
-  Network<double> net(kInputs, {{kHidden, {Activation::relu}, dropout}, {3, {Activation::softmax}}},
-                      Loss::cross_entropy);
-  initialize(net, Init::he_normal, 3);
-  Random random(5);
-  Matrix<double> x(kInputs, kSamples), y = Matrix<double>::Zero(3, kSamples);
-  for (Eigen::Index i = 0; i < x.size(); ++i) x(i) = random.normal();
-  for (Eigen::Index j = 0; j < kSamples; ++j) {
-    const double s = x(0, j) + x(1, j) - x(2, j);
-    y(s < -0.5 ? 0 : s < 0.5 ? 1 : 2, j) = 1;
-  }
-  return {net.cast<S>(), x.cast<S>(), y.cast<S>()};
+  return test::make_problem<S>(kInputs, kHidden, kSamples, dropout);
 }
-
-struct Trained {
-  Network<double> net;
-  TrainResult result;
-};
 
 template <typename S>
 Trained train_with(int threads, OptimizerKind kind, int batch, double dropout, bool schedule,
@@ -68,19 +52,6 @@ Trained train_with(int threads, OptimizerKind kind, int batch, double dropout, b
   run.result = train(p.net, p.x, p.y, o);
   run.net = p.net.template cast<double>();
   return run;
-}
-
-void expect_identical(const Trained& a, const Trained& b, const std::string& what) {
-  ASSERT_EQ(a.net.depth(), b.net.depth());
-  for (std::size_t l = 0; l < a.net.depth(); ++l) {
-    EXPECT_TRUE(a.net.layer(l).W == b.net.layer(l).W) << what << ": layer " << l + 1 << " W";
-    EXPECT_TRUE(a.net.layer(l).b == b.net.layer(l).b) << what << ": layer " << l + 1 << " b";
-  }
-  ASSERT_EQ(a.result.history.size(), b.result.history.size()) << what;
-  for (std::size_t e = 0; e < a.result.history.size(); ++e) {
-    EXPECT_EQ(a.result.history[e].loss, b.result.history[e].loss) << what << ": epoch " << e;
-    EXPECT_EQ(a.result.history[e].accuracy, b.result.history[e].accuracy) << what;
-  }
 }
 
 TEST(DataParallel, ShardLayoutDependsOnTheBatchAndNetOnly) {

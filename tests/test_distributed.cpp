@@ -7,15 +7,13 @@
 //   - default (allreduced sums): every rank ends with the same model, close to the reference;
 //   - the processes must read the same data: a rank with other data is an error on every rank.
 #include <gtest/gtest.h>
-#include <mpi.h>
-
-#include <memory>
 
 #include "backprop/error.h"
 #include "backprop/init.h"
 #include "backprop/mpi.h"
 #include "backprop/random.h"
 #include "backprop/train.h"
+#include "parallel_problem.h"
 
 namespace backprop {
 
@@ -23,27 +21,10 @@ MpiCommunicator* world = nullptr;  // main's
 
 namespace {
 
-template <typename S>
-struct Problem {
-  Network<S> net;
-  Matrix<S> x, y;
-};
-
-// inputs x hidden weights: 260 x 128 is wide (sharded on one process too), 5 x 8 is small
-template <typename S>
-Problem<S> make_problem(int inputs, int hidden, int samples, double dropout) {
-  Network<double> net(inputs, {{hidden, {Activation::relu}, dropout}, {3, {Activation::softmax}}},
-                      Loss::cross_entropy);
-  initialize(net, Init::he_normal, 3);
-  Random random(5);
-  Matrix<double> x(inputs, samples), y = Matrix<double>::Zero(3, samples);
-  for (Eigen::Index i = 0; i < x.size(); ++i) x(i) = random.normal();
-  for (Eigen::Index j = 0; j < samples; ++j) {
-    const double s = x(0, j) + x(1, j) - x(2, j);
-    y(s < -0.5 ? 0 : s < 0.5 ? 1 : 2, j) = 1;
-  }
-  return {net.cast<S>(), x.cast<S>(), y.cast<S>()};
-}
+using test::expect_identical;
+using test::make_problem;
+using test::Problem;
+using test::Trained;
 
 struct Setting {
   OptimizerKind kind = OptimizerKind::adam;
@@ -51,11 +32,6 @@ struct Setting {
   bool wide = true;
   double dropout = 0, clip_norm = 0;
   int epochs = 3;
-};
-
-struct Trained {
-  Network<double> net;
-  TrainResult result;
 };
 
 template <typename S>
@@ -84,19 +60,6 @@ Trained train_on(const Setting& c, Communicator* comm, bool deterministic,
   run.result = train(p.net, p.x, p.y, o);
   run.net = p.net.template cast<double>();
   return run;
-}
-
-void expect_identical(const Trained& a, const Trained& b, const std::string& what) {
-  ASSERT_EQ(a.net.depth(), b.net.depth());
-  for (std::size_t l = 0; l < a.net.depth(); ++l) {
-    EXPECT_TRUE(a.net.layer(l).W == b.net.layer(l).W) << what << ": layer " << l + 1 << " W";
-    EXPECT_TRUE(a.net.layer(l).b == b.net.layer(l).b) << what << ": layer " << l + 1 << " b";
-  }
-  ASSERT_EQ(a.result.history.size(), b.result.history.size()) << what;
-  for (std::size_t e = 0; e < a.result.history.size(); ++e) {
-    EXPECT_EQ(a.result.history[e].loss, b.result.history[e].loss) << what << ": epoch " << e;
-    EXPECT_EQ(a.result.history[e].accuracy, b.result.history[e].accuracy) << what;
-  }
 }
 
 std::string name(const Setting& c) {
