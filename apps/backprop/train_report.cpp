@@ -67,6 +67,8 @@ std::string summary_lines(const FitResult& result) {
   if (kept == nullptr) return "";
   std::string out =
       fmt::format("Trained {} epochs in {:.3g} s", result.history().size(), result.seconds);
+  if (result.test_seconds > 0)
+    out += fmt::format(" (+{:.2g} s evaluating the test set)", result.test_seconds);
   if (t.stopped_early)
     out += fmt::format(" (stopped early; kept epoch {})", kept->epoch);
   else if (t.reached_stop_loss && kept == &result.history().back())
