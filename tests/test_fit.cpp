@@ -208,6 +208,27 @@ TEST(Fit, TestSetFiguresEveryEpochDoNotDependOnTheThreads) {
   }
 }
 
+// A wide net on batches too small to split into shards keeps its products on one thread, asked
+// for more or not (threads.h: OpenMP's threads stall on a busy machine); with shards it gets them.
+TEST(Fit, WideNetOnBatchesTooSmallToShardTrainsOnOneThread) {
+  FitOptions o = default_fit_options(DataSource::generated("blobs", 300));
+  o.hidden = {256, 128};
+  o.training.epochs = 1;
+  o.threads = 2;
+  o.training.batch_size = 64;
+  FitResult r = fit(o);
+  EXPECT_EQ(r.setup.threads.threads, 1);
+  EXPECT_NE(r.setup.threads.reason.find("not split into shards"), std::string::npos)
+      << r.setup.threads.reason;
+  o.training.batch_size = 128;
+  r = fit(o);
+  EXPECT_EQ(r.setup.threads.threads, 2) << r.setup.threads.reason;
+  o.hidden = {8};  // a narrow net: the request is obeyed
+  o.training.batch_size = 64;
+  r = fit(o);
+  EXPECT_EQ(r.setup.threads.threads, 2) << r.setup.threads.reason;
+}
+
 TEST(Fit, CancelledRunResumesFromItsCheckpointToTheUninterruptedModel) {
   FitOptions o = default_fit_options(DataSource::generated("moons", 100));
   o.training.epochs = 30;

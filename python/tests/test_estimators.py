@@ -304,14 +304,14 @@ def test_classifier_takes_every_training_option_and_stop_loss_stops():
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_deterministic_reaches_the_library_and_fixes_the_model_whatever_the_threads():
     """A net split into shards (a layer of 256 x 128 = 32768 weights, batches of 128) trains
-    bit-identical weights on 1 and 2 threads; with deterministic=True a net that is not split
-    (batches of 64) runs on one thread whatever `threads` says, and without it on two."""
+    bit-identical weights on 1 and 2 threads; with deterministic=True a narrow net (not split into
+    shards) runs on one thread whatever `threads` says, and without it on two."""
     rng = np.random.RandomState(0)
     X = rng.randn(512, 256)
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
 
-    def fitted(threads, batch, deterministic=True):
-        return MLPClassifier(hidden_layer_sizes=(128,), batch_size=batch, max_iter=2,
+    def fitted(threads, batch, deterministic=True, hidden=128):
+        return MLPClassifier(hidden_layer_sizes=(hidden,), batch_size=batch, max_iter=2,
                              random_state=0, threads=threads,
                              deterministic=deterministic).fit(X, y)
 
@@ -320,7 +320,7 @@ def test_deterministic_reaches_the_library_and_fixes_the_model_whatever_the_thre
     assert "shards" in two.threads_reason_
     for a, b in zip(one.coefs_ + one.intercepts_, two.coefs_ + two.intercepts_):
         np.testing.assert_array_equal(a, b)
-    unsharded = fitted(2, 64)
-    assert unsharded.threads_ == 1 and "deterministic" in unsharded.threads_reason_
-    assert fitted(2, 64, deterministic=False).threads_ == 2
+    narrow = fitted(2, 64, hidden=8)
+    assert narrow.threads_ == 1 and "deterministic" in narrow.threads_reason_
+    assert fitted(2, 64, deterministic=False, hidden=8).threads_ == 2
     assert MLPClassifier(deterministic=True).get_params()["deterministic"] is True
