@@ -672,6 +672,15 @@ def w3busy_section(R, args):
             ratio = [f"{med[(impl, 2, m)] / med[(impl, 1, m)]:.2f}" if (impl, 2, m) in med and (impl, 1, m) in med
                      else "–" for m in modes]
             lines.append(f"| {impl} | 2 ÷ 1 | " + " | ".join(ratio) + " | |")
+    setups = sorted({(r["label"], r["threads"], r["setup"].split(", float32, ")[-1])
+                     for r in R.select("W3busy") if r.get("setup")})
+    if setups:
+        lines += ["", "Thread choices the command line printed: "
+                  + "; ".join(f"{label}, `--threads {t}`: `{x}`" for label, t, x in setups)]
+    loads = [r["load1"] for r in R.select("W3busy")]
+    if loads:
+        lines += ["", f"1-minute load average before the runs: median {statistics.median(loads):.2f}, "
+                  f"max {max(loads):.2f} (the spinning process itself adds up to 1)."]
     return lines
 
 
