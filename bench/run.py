@@ -12,13 +12,18 @@ Workloads (see bench/README.md):
   W3  Fashion-MNIST 784-256-128-10 relu, softmax + cross-entropy, adam 1e-3, batch 128, float32
   W4  single-sample forward latency, 2-10-1 and 784-256-128-10, float32
   peak  sgemm on 1024 x 1024 matrices by Eigen and by OpenBLAS, 1 and 2 threads
+  W3cli   W3 through the command line, `backprop train --dataset fashion-mnist` (not in the default set)
+  W3busy  W3 at 1 and 2 threads while a spinning process keeps one core busy (not in the default set)
 """
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import platform
+import re
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -54,7 +59,8 @@ def parse_args():
                    help="where bench/run.sh built the programs")
     p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     p.add_argument("--only", default="peak,W1,W2,W4,W3",
-                   help="comma-separated subset of peak,W1,W2,W3,W4")
+                   help="comma-separated subset of peak,W1,W2,W3,W4,W3cli,W3busy (the last two "
+                        "only when named)")
     p.add_argument("--reps-gd", type=int, help="repetitions of W1 and W2 (default 5; quick 2)")
     p.add_argument("--reps-w3", type=int,
                    help="timing repetitions of W3 per implementation and thread count (3; quick 1)")
@@ -67,6 +73,13 @@ def parse_args():
     p.add_argument("--w3-long-threads", type=int, default=1,
                    help="threads of the W3 accuracy run (default 1: the most robust on a busy 2-core machine)")
     p.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    p.add_argument("--cli", help="the command-line tool of W3cli/W3busy (default: backprop in "
+                                 "--build-dir, else build/backprop)")
+    p.add_argument("--w3cli-epochs", type=int,
+                   help="epochs per W3cli/W3busy run of the command line (3; quick 2)")
+    p.add_argument("--busy", default="idle,pinned,unpinned",
+                   help="W3busy's conditions: idle, pinned (a spinning process pinned to the last "
+                        "CPU), unpinned (the same, free to move)")
     p.add_argument("--openblas-coretype",
                    help="OPENBLAS_CORETYPE for NumPy and PyTorch (default: SkylakeX where the CPU "
                         "has AVX-512, else Haswell)")
@@ -82,13 +95,14 @@ def parse_args():
     a.out = os.path.abspath(a.out)
     quick = a.quick
     defaults = dict(reps_gd=(5, 2), reps_w3=(3, 1), w3_epochs=(2, 1), w3_long_epochs=(20, 2),
-                    reps_w4=(5, 2), reps_peak=(2, 1))
+                    reps_w4=(5, 2), reps_peak=(2, 1), w3cli_epochs=(3, 2))
     for key, (full, short) in defaults.items():
         if getattr(a, key) is None:
             setattr(a, key, short if quick else full)
     a.w4_min_time_ms, a.w4_rounds = (20, 3) if quick else (50, 7)
     a.only = set(a.only.split(","))
     a.threads = [int(t) for t in a.threads.split(",")]
+    a.busy = a.busy.split(",")
     if a.command is None:
         a.command = " ".join(shlex.quote(x) for x in [PYTHON, "bench/run.py"] + sys.argv[1:])
     return a
@@ -172,6 +186,9 @@ class Runner:
                 if os.access(os.path.join(d, name), os.X_OK):
                     self.bin[name] = os.path.join(d, name)
                     break
+        self.cli = args.cli or next((c for c in [os.path.join(args.build_dir, "backprop"),
+                                                 os.path.join(ROOT, "build", "backprop")]
+                                        if os.access(c, os.X_OK)), None)
         flags = cpu_flags()
         self.coretype = args.openblas_coretype or (
             "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else "")
@@ -224,6 +241,58 @@ class Runner:
             key = next((k for k in ["us_per_epoch", "s_per_epoch", "ns_per_call", "gflops"] if k in r), None)
             print(f"  {workload:5} rep {rep}  {r['label']:34} {key} = {r.get(key, float('nan')):.6g}"
                   f"   (load {before:.2f})", flush=True)
+
+    def run_cli(self, workload, label, cmd, threads, rep, timeout, extra=None):
+        """Runs the command-line tool and reads its time per epoch as it reports it: the summary's
+        "Trained N epochs in X s (+Y s evaluating the test set)", and the wall time between the
+        epoch lines it prints (what a user watching it sees)."""
+        if cmd is None:
+            return
+        before = load1()
+        t0 = time.monotonic()
+        p = subprocess.Popen(["timeout", str(timeout)] + cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=self.env("native", threads),
+                             cwd=ROOT)
+        last, gaps, setup, trained, test_acc = None, [], "", None, None
+        for line in p.stdout:
+            now = time.monotonic()
+            if line.startswith("Training "):
+                setup, last = line.strip(), now
+            elif line.startswith("Epoch "):
+                if last is not None:
+                    gaps.append(now - last)
+                last = now
+                m = re.search(r"Test accuracy = ([0-9.]+)%", line)
+                test_acc = float(m.group(1)) / 100 if m else None
+            m = re.match(r"Trained (\d+) epochs in ([0-9.e+-]+) s(?: \(\+([0-9.e+-]+) s evaluating)?",
+                         line)
+            if m:
+                trained = (int(m.group(1)), float(m.group(2)), float(m.group(3) or 0))
+        err = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - t0
+        if p.returncode != 0 or trained is None:
+            msg = err.strip().splitlines()[-3:]
+            self.failures.append((workload, label, rep, p.returncode, " | ".join(msg)))
+            self.raw.write(json.dumps({"failure": self.failures[-1]}) + "\n")
+            print(f"  FAILED {workload} {label} rep {rep}: rc {p.returncode}: {' | '.join(msg)}", flush=True)
+            return
+        epochs, train_s, test_s = trained
+        r = {"impl": "cli", "threads": threads, "epochs": epochs, "s_per_epoch": train_s / epochs,
+             "test_s_per_epoch": test_s / epochs, "reporting_share": test_s / (train_s + test_s),
+             "epoch_gaps": gaps, "seen_s_per_epoch": statistics.median(gaps[1:] or gaps),
+             "setup": setup, "test_accuracy": test_acc, "load_end": load1(),
+             "cpu_utilisation": (usage.ru_utime + usage.ru_stime) / wall, "max_rss_kib": usage.ru_maxrss,
+             "workload": workload, "rep": rep, "load1": before, "process_seconds": wall,
+             "label": label, "command": " ".join(shlex.quote(c) for c in cmd)}
+        r.update(extra or {})
+        self.records.append(r)
+        self.raw.write(json.dumps(r) + "\n")
+        self.raw.flush()
+        print(f"  {workload:5} rep {rep}  {label:34} s_per_epoch = {r['s_per_epoch']:.6g} "
+              f"(+{r['test_s_per_epoch']:.3g} test; seen {r['seen_s_per_epoch']:.3g})   (load {before:.2f})",
+              flush=True)
 
     def select(self, workload, label=None, **match):
         out = [r for r in self.records if r["workload"] == workload and (label is None or r["label"] == label)]
@@ -364,6 +433,62 @@ def run_w3(R, args, weights):
         R.run("W3-long", label[impl], cmd, kind, t, 0, 3600)
 
 
+def cli_cmd(R, args, threads, extra=()):
+    if R.cli is None:
+        return None
+    return [R.cli, "train", "--dataset", "fashion-mnist", "--data-dir", args.data_dir,
+            "--epochs", str(args.w3cli_epochs), "--threads", str(threads)] + list(extra)
+
+
+def run_w3cli(R, args):
+    """W3 as a user runs it: `backprop train --dataset fashion-mnist` (784-256-128-10, adam 1e-3,
+    batch 128, float32: the command line's defaults for it, its own initial weights)."""
+    for rep in range(args.reps_w3):
+        for t in rotated(args.threads, rep):
+            R.run_cli("W3cli", "backprop train", cli_cmd(R, args, t), t, rep, 600)
+
+
+@contextlib.contextmanager
+def busy_core(mode, seconds):
+    """A process spinning on one core for at most `seconds` (it stops itself), pinned to the last
+    CPU or free to move; killed on the way out whatever happens."""
+    if mode == "idle":
+        yield None
+        return
+    spin = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+    cmd = [PYTHON, "-c", spin]
+    if mode == "pinned":
+        cmd = ["taskset", "-c", str(os.cpu_count() - 1)] + cmd
+    p = subprocess.Popen(cmd)
+    try:
+        time.sleep(0.3)  # running before the measurement starts
+        yield p
+    finally:
+        p.kill()
+        p.wait()
+
+
+# W3busy's implementations: (label, how to run it)
+BUSY_IMPLS = ["ours (harness)", "backprop train", "backprop train --batch-size 64 (unsharded)"]
+
+
+def run_w3busy(R, args, weights):
+    """W3 at 1 and 2 threads, the machine idle and with one core kept busy by a spinning process:
+    the harness (train()), the command line, and the command line on a net that is not split
+    into shards (batch 64: the products' own OpenMP threads)."""
+    configs = [(impl, t, mode) for mode in args.busy for t in args.threads for impl in BUSY_IMPLS]
+    for rep in range(args.reps_w3):
+        for impl, t, mode in rotated(configs, rep):
+            extra = {"condition": mode, "impl_name": impl}
+            with busy_core(mode, 660):
+                if impl == "ours (harness)":
+                    cmd, kind = fashion_cmd(R, args, "ours", t, args.w3_epochs, [], weights)
+                    R.run("W3busy", impl, cmd, kind, t, rep, 600, extra=extra)
+                else:
+                    more = ["--batch-size", "64"] if "64" in impl else []
+                    R.run_cli("W3busy", impl, cli_cmd(R, args, t, more), t, rep, 600, extra=extra)
+
+
 # ---- the report ---------------------------------------------------------------------------------
 def stats(values):
     values = [v for v in values if v is not None]
@@ -475,6 +600,88 @@ def w3_section(R, args):
                      f"{r['max_rss_kib'] / 1024:.0f} MiB |")
         summary[("long", label)] = r
     return lines, summary
+
+
+def w3cli_section(R, args):
+    lines = ["### W3 through the command line — `backprop train --dataset fashion-mnist`", "",
+             f"`{R.cli} train --dataset fashion-mnist --epochs {args.w3cli_epochs} --threads T` "
+             "(784-256-128-10 relu, softmax + cross-entropy, adam 1e-3, batch 128, float32; its own "
+             "initial weights, no warm-up), the same environment as the harness (`OMP_NUM_THREADS`, "
+             "`OPENBLAS_CORETYPE`). *Training* is the tool's own summary, \"Trained N epochs in X s\" "
+             "÷ N (every epoch, the first one's allocations included); *test set* is the time it "
+             "reports evaluating the test set after every epoch (\"+Y s\" ÷ N), and *reporting share* "
+             "Y ÷ (X + Y); *seen* is the median wall time between the epoch lines it prints after the "
+             "first (training, test evaluation and printing). *Harness* is W3's `ours` median of this "
+             "session at the same thread count.", "",
+             "| threads | training s/epoch min | median | max | test set s/epoch | reporting share | seen s/epoch | harness s/epoch | training ÷ harness | CPU use | test acc. | runs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for t in args.threads:
+        rs = R.select("W3cli", threads=t)
+        s = stats([r["s_per_epoch"] for r in rs])
+        if s is None:
+            lines.append(f"| {t} | failed or not run | | | | | | | | | | 0 |")
+            continue
+        h = stats([r["s_per_epoch"] for r in R.select("W3", "ours", threads=t)])
+        test = statistics.median(r["test_s_per_epoch"] for r in rs)
+        share = statistics.median(r["reporting_share"] for r in rs)
+        seen = statistics.median(r["seen_s_per_epoch"] for r in rs)
+        cpu = statistics.median(r["cpu_utilisation"] for r in rs)
+        acc = ", ".join(f"{100 * r['test_accuracy']:.1f} %" for r in rs if r.get("test_accuracy"))
+        lines.append(f"| {t} | {s[0]:.3g} | **{s[1]:.3g}** | {s[2]:.3g} | {test:.3g} | {100 * share:.1f} % | "
+                     f"{seen:.3g} | {h[1]:.3g} | {s[1] / h[1]:.2f}× | {cpu:.2f} | {acc} | {len(rs)} |"
+                     if h else
+                     f"| {t} | {s[0]:.3g} | **{s[1]:.3g}** | {s[2]:.3g} | {test:.3g} | {100 * share:.1f} % | "
+                     f"{seen:.3g} | – | – | {cpu:.2f} | {acc} | {len(rs)} |")
+    setups = sorted({r["setup"].split(", float32, ")[-1] for r in R.select("W3cli")})
+    if setups:
+        lines += ["", "Thread choices the tool printed: " + "; ".join(f"`{x}`" for x in setups)]
+    return lines
+
+
+BUSY_NAMES = {"idle": "idle", "pinned": "one core busy (pinned)", "unpinned": "one core busy (unpinned)"}
+
+
+def w3busy_section(R, args):
+    modes = [m for m in args.busy if m in BUSY_NAMES]
+    lines = ["### W3 on a busy machine — one core kept busy by a spinning process", "",
+             "Each measurement runs beside a Python busy loop (`while time.monotonic() < end: pass`, "
+             "bounded in time and killed after the run) pinned to the last CPU with `taskset` "
+             "(*pinned*) or free to move (*unpinned*), or alone (*idle*). s/epoch: the harness's "
+             f"mean epoch ({args.w3_epochs} epochs after a warm-up), the command line's training time "
+             f"÷ epochs ({args.w3cli_epochs} epochs). The unsharded row trains with batch 64, too small "
+             "for data-parallel shards: its products use OpenBLAS's own OpenMP threads. "
+             "*2 ÷ 1* is the 2-thread median over the 1-thread median in the same condition "
+             "(below 1: two threads help).", "",
+             "| implementation | threads | " + " | ".join(f"{BUSY_NAMES[m]} s/epoch (median; min–max)" for m in modes)
+             + " | runs |", "|---|---|" + "---|" * len(modes) + "---|"]
+    med = {}
+    for impl in BUSY_IMPLS:
+        for t in args.threads:
+            cells, n = [], 0
+            for m in modes:
+                rs = [r for r in R.select("W3busy", impl, threads=t) if r.get("condition") == m]
+                s = stats([r["s_per_epoch"] for r in rs])
+                n += len(rs)
+                if s is None:
+                    cells.append("–")
+                    continue
+                med[(impl, t, m)] = s[1]
+                cells.append(f"**{s[1]:.3g}** ({s[0]:.3g}–{s[2]:.3g})")
+            lines.append(f"| {impl} | {t} | " + " | ".join(cells) + f" | {n} |")
+        if 1 in args.threads and 2 in args.threads:
+            ratio = [f"{med[(impl, 2, m)] / med[(impl, 1, m)]:.2f}" if (impl, 2, m) in med and (impl, 1, m) in med
+                     else "–" for m in modes]
+            lines.append(f"| {impl} | 2 ÷ 1 | " + " | ".join(ratio) + " | |")
+    setups = sorted({(r["label"], r["threads"], r["setup"].split(", float32, ")[-1])
+                     for r in R.select("W3busy") if r.get("setup")})
+    if setups:
+        lines += ["", "Thread choices the command line printed: "
+                  + "; ".join(f"{label}, `--threads {t}`: `{x}`" for label, t, x in setups)]
+    loads = [r["load1"] for r in R.select("W3busy")]
+    if loads:
+        lines += ["", f"1-minute load average before the runs: median {statistics.median(loads):.2f}, "
+                  f"max {max(loads):.2f} (the spinning process itself adds up to 1)."]
+    return lines
 
 
 def w4_section(R):
@@ -614,6 +821,10 @@ def write_report(R, args, info, started, finished, loads):
             out += section + [""]
     if "peak" in args.only:
         out += peak_section(R, args) + [""]
+    if "W3cli" in args.only:
+        out += w3cli_section(R, args) + [""]
+    if "W3busy" in args.only:
+        out += w3busy_section(R, args) + [""]
 
     # Anchors
     out += ["### Sanity check against the anchor figures of the issue (measured earlier, medians)", "",
@@ -825,6 +1036,9 @@ def report_from(args):
 
 def main():
     args = parse_args()
+    # SIGTERM (and SIGHUP) unwind like Ctrl-C, so that W3busy's spinning process is always killed
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.default_int_handler)
     if args.report_from:
         return report_from(args)
     R = Runner(args)
@@ -861,6 +1075,10 @@ def main():
         run_w4(R, args, files)
     if "W3" in args.only:
         run_w3(R, args, files["784-256-128-10"])
+    if "W3cli" in args.only:
+        run_w3cli(R, args)
+    if "W3busy" in args.only:
+        run_w3busy(R, args, files["784-256-128-10"])
     if "peak" in args.only:
         run_peak(R, args, "end")
 

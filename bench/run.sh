@@ -5,6 +5,8 @@
 #   bench/run.sh                 the full suite (5-11 minutes on 2 cores), then W5 (bench/w5_digits.py)
 #   bench/run.sh --quick         a smoke run of every workload (about 2 minutes)
 #   bench/run.sh --help          every option of bench/run.py (repetitions, epochs, --only, ...)
+#   bench/run.sh --only W3,W3cli,W3busy --out bench/W3_CLI_RESULTS.md
+#                                W3 through the harness, the command line, and on a busy machine
 #
 # Needs the Debian packages of setup.sh plus: python3-numpy python3-torch libfann-dev
 # libopenblas0-pthread zlib1g-dev (see bench/README.md). BENCH_BUILD_DIR overrides build-bench/.
@@ -26,11 +28,22 @@ else
   cmake -S "$root/bench" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
 fi
 targets=(bench_backprop bench_eigen_gemm)
+# The command-line tool for W3cli and W3busy (--only W3cli,W3busy), built the same way.
+for arg in "$@"; do [[ $arg == *W3cli* || $arg == *W3busy* ]] && targets+=(backprop_cli); done
 if [[ -e /usr/include/doublefann.h ]]; then targets+=(bench_fann_double bench_fann_float); fi
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 cd "$root"
 /usr/bin/python3 bench/run.py --build-dir "$build" --command "bench/run.sh${*:+ $*}" "$@"
+
+# W5 and onnxruntime belong to the full suite's bench/RESULTS.md: not after a partial run (--only)
+# or one written elsewhere (--out).
+for arg in "$@"; do
+  if [[ $arg == --only* || $arg == --out* ]]; then
+    echo "run.sh: W5 and W4 in onnxruntime skipped (--only or --out: not the full suite)" >&2
+    exit 0
+  fi
+done
 
 # W5, scikit-learn's workload through the Python package (python/, built by ./setup.sh), appended
 # to the same report: it needs /usr/bin/python3 with backprop, scikit-learn and PyTorch.

@@ -142,6 +142,7 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   if (o.contains("stop_loss")) t.stop_loss = o["stop_loss"].cast<double>();
   f.precision = precision_from_string(o["precision"].cast<std::string>());
   f.threads = o["threads"].cast<int>();
+  if (o.contains("deterministic")) t.deterministic = o["deterministic"].cast<bool>();
   // Dropout rates (one, or one per hidden layer) and class weights ("balanced" or {class name:
   // weight}), when the estimator gives them.
   if (o.contains("dropout")) f.dropout = o["dropout"].cast<std::vector<double>>();
@@ -208,6 +209,8 @@ py::tuple fit_in_memory(const Mat& x, const Mat& y, const std::vector<int>& labe
   info["diverged"] = result->training.diverged;
   info["divergence"] = result->training.divergence;
   info["seconds"] = result->seconds;
+  info["threads"] = result->setup.threads.threads;  // what training used, and why
+  info["threads_reason"] = result->setup.threads.reason;
   info["fit_seconds"] = fit_seconds;
   if (keep_state) info["state"] = py::cast(std::move(last_state));
   std::vector<double> loss, val_loss, val_accuracy, lr;

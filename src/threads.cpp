@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "backprop/error.h"
+#include "backprop/train.h"
 
 #ifdef BACKPROP_USE_OPENBLAS
 #include <cblas.h>
@@ -40,8 +41,18 @@ ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch
   if (requested < 0)
     throw option_error("FitOptions.threads", "expected a positive number (or 0: choose), found " +
                                                  std::to_string(requested));
+  // A wide net on batches too small for data-parallel shards (train.h) would split each product
+  // between OpenMP threads, which wait for one another: with another process busy on one of two
+  // cores, a Fashion-MNIST epoch at batch 64 took 37x as long on two threads as on one (9x with
+  // OMP_WAIT_POLICY=passive; bench/W3_CLI.md). One thread for it, asked for or not.
+  const bool unsharded_wide = widest_layer_weights >= kShardMinWeights &&
+                              shard_count(batch_samples, widest_layer_weights) == 1;
+  const std::string unsharded = "batches of " + std::to_string(batch_samples) + " < " +
+                                std::to_string(2 * kShardSamples) + " are not split into shards";
   ThreadChoice choice;
-  if (requested > 0) {
+  if (requested > 1 && unsharded_wide) {
+    choice = {1, "requested " + std::to_string(requested) + ", but " + unsharded};
+  } else if (requested > 0) {
     choice = {requested, "requested"};
   } else {
     const int cores = std::max(
@@ -50,10 +61,10 @@ ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch
     double load = 0;
     if (cores == 1) {
       choice.reason += processes_here > 1 ? "one core per process" : "one core";
-    } else if (widest_layer_weights < 32768) {
+    } else if (widest_layer_weights < kShardMinWeights) {
       choice.reason += "no layer is wide enough to pay for a second thread";
-    } else if (batch_samples < 64) {
-      choice.reason += "batches under 64 samples";
+    } else if (unsharded_wide) {
+      choice.reason += unsharded;
     } else if (getloadavg(&load, 1) != 1 || load >= cores - 0.5) {  // read only when it matters
       char text[64];
       std::snprintf(text, sizeof text, "the machine is busy (load %.1f)", load);

@@ -97,6 +97,13 @@ expect 0 "1 thread (auto: no layer is wide enough" -- "$BP" train --data "$tmp/c
   --target label --hidden 8 --epochs 2
 expect 0 "2 threads (requested)" -- "$BP" train --data "$tmp/circle.csv" --target label --hidden 8 \
   --epochs 2 --threads 2
+# A forced OpenBLAS kernel set is named (only where the large products go through OpenBLAS).
+if "$BP" --version | grep -q "products: OpenBLAS"; then
+  expect 0 "(requested); OpenBLAS 0.3" -- env OPENBLAS_CORETYPE=Haswell "$BP" train \
+    --data "$tmp/circle.csv" --target label --hidden 8 --epochs 2 --threads 2
+  expect 0 "(Haswell kernels) from OPENBLAS_CORETYPE=Haswell" -- env OPENBLAS_CORETYPE=Haswell \
+    "$BP" train --data "$tmp/circle.csv" --target label --hidden 8 --epochs 2
+fi
 expect 2 "--threads: expected a positive number (or 0: choose), found -1" -- "$BP" train --data "$tmp/circle.csv" \
   --target label --epochs 2 --threads -1
 # Data parallelism: a net with a 256 x 128 layer on batches of 128 splits each batch into 2

@@ -180,6 +180,55 @@ TEST(Fit, HeldOutSetsAreEvaluatedEveryEpochAndAtTheEnd) {
   EXPECT_TRUE((p.colwise().sum().array() - 1).abs().maxCoeff() < 1e-15);
 }
 
+// The test set's figures every epoch come from one forward pass over fixed blocks of it, which the
+// threads share: the same numbers whatever the threads, and the last epoch's are the final
+// evaluation's (to the rounding of the blocks' sums).
+TEST(Fit, TestSetFiguresEveryEpochDoNotDependOnTheThreads) {
+  FitOptions o = default_fit_options(DataSource::generated("blobs", 2560));
+  o.hidden = {256, 128};  // a layer of 32768 weights: training shards, the test pass is shared
+  o.training.epochs = 2;
+  o.training.batch_size = 128;
+  o.test_fraction = 0.75;  // about 1920 samples: three blocks of at least 512
+  std::vector<FitResult> runs;
+  for (int threads : {1, 2}) {
+    o.threads = threads;
+    runs.push_back(fit(o));
+  }
+  ASSERT_EQ(runs[1].setup.threads.threads, 2);
+  for (std::size_t e = 0; e < 2; ++e) {
+    EXPECT_EQ(runs[0].history()[e].test_loss, runs[1].history()[e].test_loss) << "epoch " << e;
+    EXPECT_EQ(runs[0].history()[e].test_accuracy, runs[1].history()[e].test_accuracy);
+  }
+  for (const FitResult& r : runs) {
+    ASSERT_TRUE(r.test.has_value());
+    EXPECT_GE(r.test->samples, 3u * 512);
+    EXPECT_NEAR(r.history().back().test_loss, r.test->loss, 1e-12 * r.test->loss);
+    EXPECT_EQ(r.history().back().test_accuracy, r.test->accuracy);
+    EXPECT_GT(r.test_seconds, 0);
+  }
+}
+
+// A wide net on batches too small to split into shards keeps its products on one thread, asked
+// for more or not (threads.h: OpenMP's threads stall on a busy machine); with shards it gets them.
+TEST(Fit, WideNetOnBatchesTooSmallToShardTrainsOnOneThread) {
+  FitOptions o = default_fit_options(DataSource::generated("blobs", 300));
+  o.hidden = {256, 128};
+  o.training.epochs = 1;
+  o.threads = 2;
+  o.training.batch_size = 64;
+  FitResult r = fit(o);
+  EXPECT_EQ(r.setup.threads.threads, 1);
+  EXPECT_NE(r.setup.threads.reason.find("not split into shards"), std::string::npos)
+      << r.setup.threads.reason;
+  o.training.batch_size = 128;
+  r = fit(o);
+  EXPECT_EQ(r.setup.threads.threads, 2) << r.setup.threads.reason;
+  o.hidden = {8};  // a narrow net: the request is obeyed
+  o.training.batch_size = 64;
+  r = fit(o);
+  EXPECT_EQ(r.setup.threads.threads, 2) << r.setup.threads.reason;
+}
+
 TEST(Fit, CancelledRunResumesFromItsCheckpointToTheUninterruptedModel) {
   FitOptions o = default_fit_options(DataSource::generated("moons", 100));
   o.training.epochs = 30;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace backprop::cli {
 
@@ -23,12 +24,18 @@ std::string epoch_line(const EpochRecord& r) {
 }
 
 std::string setup_line(const FitSetup& s, const FitOptions& o) {
+  // OpenBLAS obeys OPENBLAS_CORETYPE over its own choice for the CPU; the wrong one can cost
+  // 1.6x (bench/W3_CLI.md), so the line says which kernels that made it run.
+  std::string kernels;
+  const char* forced = std::getenv("OPENBLAS_CORETYPE");
+  if (forced != nullptr && gemm_backend().rfind("OpenBLAS", 0) == 0)
+    kernels = fmt::format("; {} from OPENBLAS_CORETYPE={}", gemm_backend(), forced);
   std::string held_out;
   if (s.validation_samples > 0) held_out += fmt::format(" (+{} validation)", s.validation_samples);
   if (s.test_samples > 0) held_out += fmt::format(" (+{} test)", s.test_samples);
   const TrainOptions& t = o.training;
   return fmt::format(
-      "Training {} on {}: {} samples{}, {}, {} lr {}, {} epochs, {}, {}, {} thread{} ({})",
+      "Training {} on {}: {} samples{}, {}, {} lr {}, {} epochs, {}, {}, {} thread{} ({}){}",
       s.architecture, s.data, s.train_samples, held_out, to_string(s.loss),
       to_string(t.optimizer.kind),
       t.lr_schedule.kind == ScheduleKind::constant
@@ -36,7 +43,7 @@ std::string setup_line(const FitSetup& s, const FitOptions& o) {
           : fmt::format("{} {}", t.optimizer.lr, t.lr_schedule.describe(t.epochs)),
       t.epochs, t.batch_size > 0 ? fmt::format("batch {}", t.batch_size) : "full batch",
       o.precision == Precision::float32 ? "float32" : "float64", s.threads.threads,
-      s.threads.threads == 1 ? "" : "s", s.threads.reason);
+      s.threads.threads == 1 ? "" : "s", s.threads.reason, kernels);
 }
 
 void Progress::finish() {
@@ -67,6 +74,8 @@ std::string summary_lines(const FitResult& result) {
   if (kept == nullptr) return "";
   std::string out =
       fmt::format("Trained {} epochs in {:.3g} s", result.history().size(), result.seconds);
+  if (result.test_seconds > 0)
+    out += fmt::format(" (+{:.2g} s evaluating the test set)", result.test_seconds);
   if (t.stopped_early)
     out += fmt::format(" (stopped early; kept epoch {})", kept->epoch);
   else if (t.reached_stop_loss && kept == &result.history().back())

@@ -4,10 +4,10 @@
 // setting is then the number of workers, each taking whole shards of the batch with
 // single-threaded products (std::threads that wait passively; no OpenMP). Other nets parallelise
 // only inside the big products of wide layers (OpenMP, through Eigen and, when built with it,
-// OpenBLAS; both share one OpenMP thread pool). Tiny layers never spawn work. Default: what OpenMP
-// chooses (OMP_NUM_THREADS, else every core). The command-line tool sets 1 unless --threads says
-// otherwise: on a busy machine a second thread that has to wait for a core slows every product
-// down.
+// OpenBLAS; both share one OpenMP thread pool), which fit() avoids for wide layers (see
+// choose_threads). Tiny layers never spawn work. Default: what OpenMP chooses (OMP_NUM_THREADS,
+// else every core). The command-line tool sets 1 unless --threads says otherwise: on a busy
+// machine a second thread that has to wait for a core slows every product down.
 #pragma once
 
 #include <string>
@@ -26,12 +26,13 @@ struct ThreadChoice {
   int threads = 1;
   std::string reason;
 };
-// `requested` > 0 is obeyed. Otherwise: every core for a net whose widest layer has at least
-// 32768 weights, trained on batches of at least 64, when the machine is otherwise idle (1-minute
-// load average below cores − 0.5); else one thread. Tiny nets gain nothing, and a thread that has
-// to share a core with another process stalls every product. `processes_here` processes of one
-// job on this machine (distributed.h) share its cores: each gets cores / processes_here. Calls
-// set_threads with the choice.
+// `requested` > 0 is obeyed, except by a net with a layer of at least 32768 weights trained on
+// batches too small to split into shards (under 128, train.h): one thread for it, since its
+// products split between OpenMP threads stall when another process takes a core. Otherwise
+// (0): every core for a net that trains data-parallel (that wide, batches of at least 128) when
+// the machine is otherwise idle (1-minute load average below cores − 0.5); else one thread. Tiny
+// nets gain nothing. `processes_here` processes of one job on this machine (distributed.h) share
+// its cores: each gets cores / processes_here. Calls set_threads with the choice.
 ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch_samples,
                             int processes_here = 1);
 

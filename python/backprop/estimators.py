@@ -39,6 +39,10 @@ How the parameters map:
                           (n_samples / (n_classes * count)) or {class label: weight}; each
                           sample's loss weighs its class's weight (mean over the samples)
   threads                 backprop's own: 0 lets the library choose
+  deterministic           backprop's own: also run the products of a net not split into shards
+                          on one thread, so that no `threads` can change the model (a net with
+                          a layer of >= 32768 weights trained on batches of >= 128 is split into
+                          a fixed set of shards and gives the same model whatever the threads)
 The classifier's output is a sigmoid over two classes (bce) and a softmax over more (cross-entropy),
 the regressor's linear (mse): scikit-learn's choices, made by the library from the targets.
 """
@@ -71,7 +75,8 @@ class _BaseMLP(BaseEstimator):
                  epsilon=1e-8, n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True,
                  precision="double", threads=0, lr_schedule="constant", lr_step_size=10,
                  lr_gamma=0.1, lr_t_max=None, lr_min=0.0, lr_patience=10, lr_factor=0.1,
-                 clip_norm=0.0, keep_best=False, dropout=0.0, stop_loss=0.0):
+                 clip_norm=0.0, keep_best=False, dropout=0.0, stop_loss=0.0,
+                 deterministic=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -93,6 +98,7 @@ class _BaseMLP(BaseEstimator):
         self.nesterovs_momentum = nesterovs_momentum
         self.precision = precision
         self.threads = threads
+        self.deterministic = deterministic
         self.lr_schedule = lr_schedule
         self.lr_step_size = lr_step_size
         self.lr_gamma = lr_gamma
@@ -169,6 +175,7 @@ class _BaseMLP(BaseEstimator):
             "beta1": float(self.beta_1), "beta2": float(self.beta_2),
             "epsilon": float(self.epsilon), "weight_decay": float(self.alpha) / batch,
             "precision": str(self.precision), "threads": int(self.threads),
+            "deterministic": bool(self.deterministic),
             # the schedule's T defaults to max_iter (not the epochs of one partial_fit call)
             "lr_schedule": str(self.lr_schedule), "lr_step_size": int(self.lr_step_size),
             "lr_gamma": float(self.lr_gamma),
@@ -225,6 +232,8 @@ class _BaseMLP(BaseEstimator):
         self._model = model
         self._seed_ = seed
         self._fit_seconds = info["fit_seconds"]  # the library's fit() call, for bench/
+        # the threads training used and the library's reason (backprop's own)
+        self.threads_, self.threads_reason_ = int(info["threads"]), str(info["threads_reason"])
         if incremental:
             self._state = info["state"]
         else:
@@ -328,7 +337,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  epsilon=1e-8, n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True,
                  precision="double", threads=0, lr_schedule="constant", lr_step_size=10,
                  lr_gamma=0.1, lr_t_max=None, lr_min=0.0, lr_patience=10, lr_factor=0.1,
-                 clip_norm=0.0, keep_best=False, dropout=0.0, stop_loss=0.0, class_weight=None):
+                 clip_norm=0.0, keep_best=False, dropout=0.0, stop_loss=0.0, class_weight=None,
+                 deterministic=False):
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
             learning_rate_init=learning_rate_init, max_iter=max_iter, shuffle=shuffle,
@@ -338,7 +348,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             nesterovs_momentum=nesterovs_momentum, precision=precision, threads=threads,
             lr_schedule=lr_schedule, lr_step_size=lr_step_size, lr_gamma=lr_gamma,
             lr_t_max=lr_t_max, lr_min=lr_min, lr_patience=lr_patience, lr_factor=lr_factor,
-            clip_norm=clip_norm, keep_best=keep_best, dropout=dropout, stop_loss=stop_loss)
+            clip_norm=clip_norm, keep_best=keep_best, dropout=dropout, stop_loss=stop_loss,
+            deterministic=deterministic)
         self.class_weight = class_weight
 
     def _class_weight(self, classes, names):

@@ -299,3 +299,28 @@ def test_classifier_takes_every_training_option_and_stop_loss_stops():
     assert clf.n_iter_ < 500 and clf.loss_curve_[-1] < 0.3 <= min(clf.loss_curve_[:-1])
     with pytest.raises(ValueError, match="stop_loss"):
         MLPClassifier(stop_loss=-1.0, max_iter=2).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_deterministic_reaches_the_library_and_fixes_the_model_whatever_the_threads():
+    """A net split into shards (a layer of 256 x 128 = 32768 weights, batches of 128) trains
+    bit-identical weights on 1 and 2 threads; with deterministic=True a narrow net (not split into
+    shards) runs on one thread whatever `threads` says, and without it on two."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(512, 256)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+
+    def fitted(threads, batch, deterministic=True, hidden=128):
+        return MLPClassifier(hidden_layer_sizes=(hidden,), batch_size=batch, max_iter=2,
+                             random_state=0, threads=threads,
+                             deterministic=deterministic).fit(X, y)
+
+    one, two = fitted(1, 128), fitted(2, 128)
+    assert (one.threads_, two.threads_) == (1, 2), two.threads_reason_
+    assert "shards" in two.threads_reason_
+    for a, b in zip(one.coefs_ + one.intercepts_, two.coefs_ + two.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    narrow = fitted(2, 64, hidden=8)
+    assert narrow.threads_ == 1 and "deterministic" in narrow.threads_reason_
+    assert fitted(2, 64, deterministic=False, hidden=8).threads_ == 2
+    assert MLPClassifier(deterministic=True).get_params()["deterministic"] is True

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <type_traits>
 
 #include "backprop/data/csv_dataset.h"
@@ -17,6 +18,7 @@
 #include "backprop/error.h"
 #include "backprop/io/checkpoint.h"
 #include "backprop/io/files.h"
+#include "worker_pool.h"
 
 namespace backprop {
 
@@ -423,14 +425,100 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// The test set's loss and accuracy after every epoch: one forward pass of the trained network over
+// B fixed blocks of the test columns, block b = [⌊bn/B⌋, ⌊(b+1)n/B⌋), which the training's threads
+// share (WorkerPool: idle threads sleep). B depends on n alone, so the figures do not depend on the
+// threads: L = (Σ_b L_b n_b) / n in block order, accuracy = (Σ_b right_b) / n. Each worker has its
+// own copy of the network whose caches keep the blocks' sizes (at most two): after the first epoch
+// an evaluation allocates nothing; it copies the parameters once per worker.
+template <typename S>
+class TestPass {
+ public:
+  static constexpr Eigen::Index kBlockSamples = 512;  // samples per block, at least
+  static constexpr int kMaxBlocks = 12;               // divisible by 1, 2, 3, 4 and 6 workers
+
+  TestPass(const Dataset& test, const Network<S>& net, int threads, bool classify)
+      : classify_(classify) {
+    const Eigen::Index n = test.x.cols();
+    blocks_ = static_cast<int>(std::clamp<Eigen::Index>(n / kBlockSamples, 1, kMaxBlocks));
+    long widest = 0;
+    for (const DenseLayer<S>& layer : net.layers())
+      widest = std::max(widest, static_cast<long>(layer.W.size()));
+    // More than one worker only where a layer is wide enough to pay for a thread (train.h)
+    const int workers = widest >= kShardMinWeights ? std::clamp(threads, 1, blocks_) : 1;
+    x_.reserve(static_cast<std::size_t>(blocks_));  // no reallocation: x_of_ points into them
+    y_.reserve(static_cast<std::size_t>(blocks_));
+    for (int b = 0; b < blocks_; ++b) {
+      if constexpr (std::is_same_v<S, double>) {
+        if (blocks_ == 1) {  // the test set itself, uncopied
+          x_of_ = {&test.x}, y_of_ = {&test.y};
+          break;
+        }
+      }
+      const Eigen::Index from = start(b, n), size = start(b + 1, n) - from;
+      x_.push_back(test.x.middleCols(from, size).template cast<S>());
+      y_.push_back(test.y.middleCols(from, size).template cast<S>());
+      x_of_.push_back(&x_.back()), y_of_.push_back(&y_.back());
+    }
+    testers_.assign(static_cast<std::size_t>(workers), net);
+    loss_.resize(static_cast<std::size_t>(blocks_));
+    right_.resize(static_cast<std::size_t>(blocks_));
+    if (workers > 1) pool_.emplace(workers);
+  }
+
+  void evaluate(const Network<S>& net, EpochRecord& r) {
+    for (Network<S>& tester : testers_)
+      for (std::size_t l = 0; l < net.depth(); ++l) {
+        tester.layer(l).W = net.layer(l).W;
+        tester.layer(l).b = net.layer(l).b;
+      }
+    auto block = [&](int b, int w) {
+      Network<S>& tester = testers_[static_cast<std::size_t>(w)];
+      const Matrix<S>& x = *x_of_[static_cast<std::size_t>(b)];
+      const Matrix<S>& y = *y_of_[static_cast<std::size_t>(b)];
+      const Matrix<S>& a = tester.forward(x);
+      const double n_b = static_cast<double>(x.cols());
+      loss_[static_cast<std::size_t>(b)] = static_cast<double>(tester.loss_value(y)) * n_b;
+      right_[static_cast<std::size_t>(b)] = classify_ ? std::round(accuracy(a, y) * n_b) : 0;
+    };
+    if (pool_) {
+      // The workers' products single-threaded, as in data-parallel training (train.h)
+      const int product_threads = threads();
+      if (product_threads != 1) set_threads(1);
+      pool_->run(block, blocks_);
+      if (product_threads != 1) set_threads(product_threads);
+    } else {
+      for (int b = 0; b < blocks_; ++b) block(b, 0);
+    }
+    double loss = 0, right = 0, n = 0;
+    for (int b = 0; b < blocks_; ++b) {  // in block order
+      loss += loss_[static_cast<std::size_t>(b)];
+      right += right_[static_cast<std::size_t>(b)];
+      n += static_cast<double>(x_of_[static_cast<std::size_t>(b)]->cols());
+    }
+    r.test_loss = loss / n;
+    if (classify_) r.test_accuracy = right / n;
+  }
+
+ private:
+  Eigen::Index start(int b, Eigen::Index n) const { return n * b / blocks_; }
+  bool classify_;
+  int blocks_ = 1;
+  std::vector<Matrix<S>> x_, y_;               // the blocks in precision S
+  std::vector<const Matrix<S>*> x_of_, y_of_;  // block b's inputs and targets
+  std::vector<Network<S>> testers_;            // one per worker
+  std::vector<double> loss_, right_;           // per block: L_b n_b and right_b
+  std::optional<WorkerPool> pool_;
+};
+
 // Trains a copy of `network` in precision S, the test set evaluated after every epoch (outside
 // the timed loop), and returns the result with the network back in double.
 template <typename S>
 TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptions& options,
-                     const EpochCallback& on_epoch, double& seconds) {
+                     const EpochCallback& on_epoch, double& seconds, double& test_seconds) {
   Network<S> net = network.cast<S>();
   // The data in precision S: the double matrices themselves, or float copies.
-  Matrix<S> copies[6];
+  Matrix<S> copies[4];
   const auto in_s = [&copies](const Matrix<double>& m, int k) -> const Matrix<S>& {
     if constexpr (std::is_same_v<S, double>) {
       return m;
@@ -443,20 +531,17 @@ TrainResult train_in(Network<double>& network, const Splits& s, const TrainOptio
   const Matrix<S>& y = in_s(s.train.y, 1);
   const Matrix<S>& xv = in_s(s.validation.x, 2);
   const Matrix<S>& yv = in_s(s.validation.y, 3);
-  const Matrix<S>& xt = in_s(s.test.x, 4);
-  const Matrix<S>& yt = in_s(s.test.y, 5);
   const bool classify = reports_accuracy(s.train);
-  Network<S> tester;
-  double test_seconds = 0;  // the test set's evaluation is not training time
   // (several processes: rank 0 reports, the others need not evaluate)
   const bool reports = options.communicator == nullptr || options.communicator->rank() == 0;
+  std::optional<TestPass<S>> test;
+  if (s.has_test && reports)
+    test.emplace(s.test, net, options.threads > 0 ? options.threads : threads(), classify);
+  test_seconds = 0;  // the test set's evaluation is not training time
   const EpochCallback with_test = [&](EpochRecord& r) {
-    if (s.has_test && reports) {
+    if (test) {
       const auto started = std::chrono::steady_clock::now();
-      tester = net;
-      const Matrix<S>& a = tester.forward(xt);
-      r.test_loss = tester.loss_value(yt);
-      if (classify) r.test_accuracy = accuracy(a, yt);
+      test->evaluate(net, r);
       test_seconds += seconds_since(started);
     }
     return !on_epoch || on_epoch(r);
@@ -620,9 +705,10 @@ FitResult fit(const FitOptions& o) {
     };
   if (o.on_start) o.on_start(result.setup);
 
-  result.training = o.precision == Precision::float32
-                        ? train_in<float>(net, p.s, t, o.on_epoch, result.seconds)
-                        : train_in<double>(net, p.s, t, o.on_epoch, result.seconds);
+  result.training =
+      o.precision == Precision::float32
+          ? train_in<float>(net, p.s, t, o.on_epoch, result.seconds, result.test_seconds)
+          : train_in<double>(net, p.s, t, o.on_epoch, result.seconds, result.test_seconds);
   result.model = bundle(o, std::move(net), p);
   result.model.info.history = std::move(result.training.history);  // the one copy: history()
   result.model.info.settings = settings_of(o, result);

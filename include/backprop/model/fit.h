@@ -186,6 +186,7 @@ struct FitResult {
   std::vector<std::string> warnings;       // everything passed to on_warning
   Dataset train_data;                      // the training split, raw (unscaled) and encoded
   double seconds = 0;                      // wall time of training
+  double test_seconds = 0;                 // ... and of the test set's evaluation every epoch
   // Every epoch of the run (including those before a resume), as the model keeps it.
   const std::vector<EpochRecord>& history() const { return model.info.history; }
   // The epoch whose model was kept (the best one with early stopping), or the last.
