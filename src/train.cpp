@@ -300,7 +300,7 @@ class DataParallel {
     sums_.resize(parameters_, max_shards);
     // across processes: Σ g_k, then the loss sum and right answers (allreduce); per shard, the
     // loss sum and right answers in double (allgather)
-    if (comm_) flat_.resize(parameters_ + 2), stats_.resize(2, max_shards);
+    if (comm_) stats_.resize(2, max_shards), lay_out_slices();
     loss_.resize(static_cast<std::size_t>(max_shards));
     right_.resize(static_cast<std::size_t>(max_shards));
     holder_.resize(static_cast<std::size_t>(max_shards));
@@ -376,7 +376,12 @@ class DataParallel {
       holder_[kk] = w;
     };
     pool_.run(shard, k1 - k0);
-    if (comm_ && !gather_) {  // g = Σ over ranks of each rank's Σ_k g_k: one allreduce
+    if (comm_ && !gather_ && optimizer.options().clip_norm == 0) {
+      // g = Σ over ranks of each rank's Σ_k g_k, each rank getting and updating its slice
+      update_slices(optimizer, k0, k1, loss_sum, right);
+      return;
+    }
+    if (comm_ && !gather_) {  // with clipping (the whole g's norm): one allreduce of all of g
       reduce_across(k0, k1);
       optimizer.begin_step();
       auto update = [&](int p, int) { optimizer.update_part(p, T); };
@@ -448,9 +453,133 @@ class DataParallel {
     held = -1;
   }
 
-  // Default across processes: flat_ = Σ_{k0 <= k < k1} g_k in order (zero for a rank without
-  // shards), with the loss sum and right answers; one allreduce adds the ranks' flat_; the sum
-  // goes into the master's dW, db.
+  // Where g_k's tensor i (W1, b1, W2, ...) is: a replica's dW or db, or parked in sums_.
+  const S* gradient(int k, std::size_t i) const {
+    const int w = holder_[static_cast<std::size_t>(k)];
+    if (w < 0) return sums_.col(k).data() + offsets_[i];
+    const DenseLayer<S>& layer = replicas_[static_cast<std::size_t>(w)].net.layer(i / 2);
+    return i % 2 == 0 ? layer.dW.data() : layer.db.data();
+  }
+  S* tensor(DenseLayer<S>& layer, std::size_t i, bool gradient) {
+    if (gradient) return i % 2 == 0 ? layer.dW.data() : layer.db.data();
+    return i % 2 == 0 ? layer.W.data() : layer.b.data();
+  }
+
+  // Where each tensor (W1, b1, W2, ...) starts in a column of sums_; and the buffers of
+  // update_slices, by rank: block q holds slice q of P of every tensor (slice_begin,
+  // optimizers.h), one tensor after another; a gradient block also carries the loss sum and right
+  // answers. (flat_ also serves reduce_across.)
+  void lay_out_slices() {
+    const int P = comm_->size();
+    sizes_.clear();
+    offsets_.clear();
+    Eigen::Index at = 0;
+    for (const DenseLayer<S>& layer : master_.layers())
+      for (Eigen::Index n : {layer.W.size(), layer.b.size()}) {
+        sizes_.push_back(n);
+        offsets_.push_back(at);
+        at += n;
+      }
+    slice_values_.assign(static_cast<std::size_t>(P), 0);
+    for (int q = 0; q < P; ++q)
+      for (Eigen::Index n : sizes_)
+        slice_values_[static_cast<std::size_t>(q)] +=
+            static_cast<std::size_t>(slice_begin(n, q + 1, P) - slice_begin(n, q, P));
+    with_loss_ = slice_values_;
+    for (std::size_t& v : with_loss_) v += 2;
+    flat_.resize(parameters_ + 2 * P);
+    slices_.resize(parameters_);
+    mine_.resize(static_cast<Eigen::Index>(with_loss_[static_cast<std::size_t>(comm_->rank())]));
+  }
+
+  // Default across processes: this rank's Σ_{k0 <= k < k1} g_k in order (zero without shards),
+  // block by block; a reduce-scatter gives rank r the sum over ranks of its block, which goes into
+  // the master's dW, db; the optimizer updates that slice (the rank's workers splitting it); an
+  // allgather gives every rank every updated slice. Each rank's optimizer state is current on
+  // its own slice only (share_state gathers it for a checkpoint).
+  void update_slices(Optimizer<S>& optimizer, int k0, int k1, double& loss_sum, double& right) {
+    const int P = comm_->size(), r = comm_->rank(), T = pool_.size();
+    double loss = 0, rights = 0;
+    for (int k = k0; k < k1; ++k) {
+      loss += loss_[static_cast<std::size_t>(k)];
+      rights += right_[static_cast<std::size_t>(k)];
+    }
+    S* out = flat_.data();
+    for (int q = 0; q < P; ++q) {
+      for (std::size_t i = 0; i < sizes_.size(); ++i) {
+        const Eigen::Index from = slice_begin(sizes_[i], q, P),
+                           until = slice_begin(sizes_[i], q + 1, P);
+        if (k0 == k1) {
+          std::fill(out, out + (until - from), S(0));
+        } else {
+          const S* g = gradient(k0, i);
+          std::copy(g + from, g + until, out);
+          for (int k = k0 + 1; k < k1; ++k) {
+            g = gradient(k, i);
+            for (Eigen::Index e = from; e < until; ++e) out[e - from] += g[e];
+          }
+        }
+        out += until - from;
+      }
+      *out++ = static_cast<S>(loss);
+      *out++ = static_cast<S>(rights);
+    }
+    comm_->reduce_scatter_sum(flat_.data(), mine_.data(), with_loss_);
+    const S* in = mine_.data();
+    for (std::size_t i = 0; i < sizes_.size(); ++i) {  // into the master's dW, db
+      const Eigen::Index from = slice_begin(sizes_[i], r, P),
+                         until = slice_begin(sizes_[i], r + 1, P);
+      std::copy(in, in + (until - from), tensor(master_.layer(i / 2), i, true) + from);
+      in += until - from;
+    }
+    loss_sum += static_cast<double>(in[0]);
+    right += static_cast<double>(in[1]);
+    optimizer.begin_step();
+    auto update = [&](int t, int) { optimizer.update_part(r * T + t, P * T); };
+    pool_.run(update, T);
+    share_slices([&](std::size_t i) { return tensor(master_.layer(i / 2), i, false); });
+  }
+
+  // Every rank's slice of some tensors (tensor_of(i): the i-th, W1, b1, ...) to every rank.
+  template <typename TensorOf>
+  void share_slices(TensorOf tensor_of) {
+    const int P = comm_->size(), r = comm_->rank();
+    auto walk = [&](int q, bool pack) {
+      S* at = slices_.data();
+      for (int b = 0; b < q; ++b) at += slice_values_[static_cast<std::size_t>(b)];
+      for (std::size_t i = 0; i < sizes_.size(); ++i) {
+        const Eigen::Index from = slice_begin(sizes_[i], q, P),
+                           until = slice_begin(sizes_[i], q + 1, P);
+        S* t = tensor_of(i);
+        if (pack)
+          std::copy(t + from, t + until, at);
+        else
+          std::copy(at, at + (until - from), t + from);
+        at += until - from;
+      }
+    };
+    walk(r, true);
+    comm_->allgather(slices_.data(), slice_values_);
+    for (int q = 0; q < P; ++q)
+      if (q != r) walk(q, false);
+  }
+
+ public:
+  // The optimizer's state, whole on every rank (update_slices keeps only the rank's slice
+  // current): before a checkpoint. Every rank calls it.
+  void share_state(Optimizer<S>& optimizer) {
+    if (!comm_ || gather_ || optimizer.options().clip_norm > 0 || slices_.size() == 0) return;
+    auto& state = optimizer.state();
+    if (!state.empty() && state[0].first.size() > 0)
+      share_slices([&](std::size_t i) { return state[i].first.data(); });
+    if (!state.empty() && state[0].second.size() > 0)
+      share_slices([&](std::size_t i) { return state[i].second.data(); });
+  }
+
+ private:
+  // With clipping (which needs the whole g's norm): flat_ = Σ_{k0 <= k < k1} g_k in order (zero
+  // for a rank without shards), with the loss sum and right answers; one allreduce adds the
+  // ranks' flat_; the sum goes into the master's dW, db, and every rank updates everything.
   void reduce_across(int k0, int k1) {
     for (int w = 0; w < static_cast<int>(held_.size()); ++w)
       if (held_[static_cast<std::size_t>(w)] >= 0) park(w);
@@ -511,6 +640,11 @@ class DataParallel {
   bool gather_;
   Vector<S> flat_;
   Matrix<double> stats_;
+  // update_slices: the tensors' sizes and offsets, values per rank's slice (with and without the
+  // loss figures), the rank's reduced block, the parameters' slices
+  std::vector<Eigen::Index> sizes_, offsets_;
+  std::vector<std::size_t> slice_values_, with_loss_;
+  Vector<S> mine_, slices_;
   std::vector<std::size_t> values_, stat_values_;  // allgather's counts per rank
   std::vector<int> holder_;  // per shard: the worker whose replica holds g_k, or -1 (in sums_)
   std::vector<int> held_;    // per worker: the shard its replica holds, or -1
@@ -791,6 +925,9 @@ TrainResult train(Network<S>& network, const Matrix<S>& x, const Matrix<S>& y,
     }
     const bool checkpoint_due =
         options.checkpoint_every > 0 && (epoch + 1) % options.checkpoint_every == 0;
+    // (several processes: the optimizer state each rank keeps of its slice, to every rank)
+    if (parallel && comm && (checkpoint_due || result.interrupted))
+      parallel->share_state(optimizer);
     if (options.on_checkpoint && (checkpoint_due || result.interrupted) &&
         (!comm || comm->rank() == 0))
       options.on_checkpoint(snapshot_state(epoch + 1));

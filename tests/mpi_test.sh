@@ -55,8 +55,16 @@ check "the checkpoint is written once, by rank 0" -- test -f "$tmp/ck.json"
 job -np 3 "$BP" train "${m[@]}" --epochs 6 --resume "$tmp/ck.json" --save "$tmp/resumed.json"
 same_model "$tmp/straight.json" "$tmp/resumed.json" "resumed on 3 processes"
 
-# the default sums (an allreduce): the same training, other roundings
-expect 0 "over 2 processes (allreduced sums)" -- job -np 2 "$BP" train --dataset moons --epochs 300 --batch-size 64
+# the default mode (each rank updates its slice of the parameters): a checkpoint of 2 processes,
+# which gathers every rank's slice of Adam's state, resumes to the straight 2-process run
+d=(--dataset moons --n 500 --batch-size 150 --hidden 64,64 --quiet)
+job -np 2 "$BP" train "${d[@]}" --epochs 6 --save "$tmp/default-straight.json"
+job -np 2 "$BP" train "${d[@]}" --epochs 3 --checkpoint "$tmp/default-ck.json" --checkpoint-every 1
+job -np 2 "$BP" train "${d[@]}" --epochs 6 --resume "$tmp/default-ck.json" --save "$tmp/default-resumed.json"
+same_model "$tmp/default-straight.json" "$tmp/default-resumed.json" "default mode: resumed on 2 processes"
+
+# the default sums: the same training, other roundings
+expect 0 "over 2 processes (reduce-scattered sums)" -- job -np 2 "$BP" train --dataset moons --epochs 300 --batch-size 64
 expect 0 "training accuracy 100%" -- job -np 2 "$BP" train --dataset moons --epochs 300 --batch-size 64
 
 ranks_of() {  # the backprop processes below PID (timeout, then mpirun, then the ranks)

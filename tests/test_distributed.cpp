@@ -111,19 +111,37 @@ TEST(Distributed, ResumedOnSeveralProcessesFromAOneProcessState) {
 }
 
 TEST(Distributed, DefaultSumsGiveEveryRankTheSameModel) {
-  for (const bool wide : {true, false}) {
-    Setting c{OptimizerKind::adam, 64, wide};
+  // each rank updating its slice of the parameters (and, with clipping, all of them)
+  for (const Setting& c :
+       {Setting{OptimizerKind::adam, 64, true}, Setting{OptimizerKind::adam, 64, false},
+        Setting{OptimizerKind::sgd, 0, true}, Setting{OptimizerKind::momentum, 130, true},
+        Setting{OptimizerKind::rprop, 150, true},
+        Setting{OptimizerKind::adam, 199, true, 0, 0.05}}) {
     const Trained alone = train_on<double>(c, nullptr, false);
     const Trained together = train_on<double>(c, world, false);  // throws if the ranks differ
-    ASSERT_EQ(together.result.history.size(), alone.result.history.size());
+    ASSERT_EQ(together.result.history.size(), alone.result.history.size()) << name(c);
     // The same mathematics, other roundings: close to the one-process run.
-    EXPECT_NEAR(together.result.history.back().loss, alone.result.history.back().loss, 1e-9);
+    EXPECT_NEAR(together.result.history.back().loss, alone.result.history.back().loss, 1e-9)
+        << name(c);
     // Every rank's parameters equal rank 0's, bit for bit.
     for (std::size_t l = 0; l < together.net.depth(); ++l) {
       Matrix<double> W = together.net.layer(l).W;
       world->broadcast(W.data(), static_cast<std::size_t>(W.size()), 0);
-      EXPECT_TRUE(W == together.net.layer(l).W) << "layer " << l + 1 << " rank " << world->rank();
+      EXPECT_TRUE(W == together.net.layer(l).W) << name(c) << ", layer " << l + 1;
     }
+  }
+}
+
+// With 2 processes and 2 shards per batch (150, 150 and 1 sample: the last batch one shard in
+// both modes) the two modes add the same two sums: each rank updating its slice of the
+// parameters (and sharing them) must then give the model of every rank updating everything.
+TEST(Distributed, SlicedUpdateIsExact) {
+  if (world->size() != 2) GTEST_SKIP() << "the layouts coincide with 2 processes";
+  for (OptimizerKind kind :
+       {OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::adam, OptimizerKind::rprop}) {
+    const Setting c{kind, 150, true};
+    expect_identical(train_on<double>(c, world, true), train_on<double>(c, world, false),
+                     to_string(kind));
   }
 }
 

@@ -6,7 +6,13 @@
 // a shard layout of K shards (train.h, shard_count); rank r computes the gradient sums g_k of
 // its shards k = ⌊rK/P⌋ .. ⌊(r+1)K/P⌋ − 1 (with its own worker threads), then
 //
-//   default:        g = Σ_r (Σ_{k of r} g_k)             one allreduce_sum of a flat buffer
+//   default:        g = Σ_r (Σ_{k of r} g_k)             as a reduce-scatter: rank r gets its
+//                                                         slice of g (part r of P of every
+//                                                         tensor, optimizers.h), updates that
+//                                                         slice of the parameters, and an
+//                                                         allgather shares the slices (with
+//                                                         gradient clipping: one allreduce of g,
+//                                                         every rank updating everything)
 //   deterministic:  every g_k to every rank (allgather),  g = ((g_0 + g_1) + ...) + g_{K-1}
 //
 // and every rank applies the same optimizer step to its copy of the parameters. The default's
@@ -35,6 +41,12 @@ class Communicator {
   // data[i] ← Σ over ranks of data[i], on every rank (the order of the sum is unspecified).
   virtual void allreduce_sum(float* data, std::size_t n) = 0;
   virtual void allreduce_sum(double* data, std::size_t n) = 0;
+  // Rank r's block of `data` (counts[r] values at offset counts[0] + ... + counts[r − 1]) summed
+  // over ranks into mine (counts[r] values): MPI_Reduce_scatter.
+  virtual void reduce_scatter_sum(const float* data, float* mine,
+                                  const std::vector<std::size_t>& counts) = 0;
+  virtual void reduce_scatter_sum(const double* data, double* mine,
+                                  const std::vector<std::size_t>& counts) = 0;
   // data[i] ← max over ranks of data[i], on every rank.
   virtual void allreduce_max(double* data, std::size_t n) = 0;
   // Rank r's block of counts[r] values, at offset counts[0] + ... + counts[r − 1] of `data`,

@@ -39,6 +39,10 @@ class MpiCommunicator final : public Communicator {
   void allreduce_sum(float* data, std::size_t n) override;
   void allreduce_sum(double* data, std::size_t n) override;
   void allreduce_max(double* data, std::size_t n) override;
+  void reduce_scatter_sum(const float* data, float* mine,
+                          const std::vector<std::size_t>& counts) override;
+  void reduce_scatter_sum(const double* data, double* mine,
+                          const std::vector<std::size_t>& counts) override;
   void allgather(float* data, const std::vector<std::size_t>& counts) override;
   void allgather(double* data, const std::vector<std::size_t>& counts) override;
   void broadcast(float* data, std::size_t n, int root) override;

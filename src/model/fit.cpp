@@ -618,7 +618,9 @@ FitSetup describe_setup(const FitOptions& o, const Network<double>& net, const S
     if (processes > 1)
       setup.threads.reason +=
           fmt::format(" over {} processes ({} sums)", processes,
-                      o.training.deterministic ? "deterministic: gathered" : "allreduced");
+                      o.training.deterministic             ? "deterministic: gathered"
+                      : o.training.optimizer.clip_norm > 0 ? "allreduced"
+                                                           : "reduce-scattered");
   } else if (o.training.deterministic && setup.threads.threads > 1) {
     setup.threads = {1, "deterministic: one thread for a net not split into shards"};
   }

@@ -44,6 +44,22 @@ void allgather_values(S* data, const std::vector<std::size_t>& counts, MPI_Datat
   MPI_Allgatherv(MPI_IN_PLACE, 0, type, data, count.data(), offset.data(), type, MPI_COMM_WORLD);
 }
 
+template <typename S>
+void reduce_scatter_values(const S* data, S* mine, const std::vector<std::size_t>& counts,
+                           MPI_Datatype type) {
+  std::vector<int> count(counts.size());
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    total += counts[r];
+    if (total > INT_MAX)
+      throw Error("reduce_scatter: " + std::to_string(total) +
+                  " values are more than one MPI call can address (" + std::to_string(INT_MAX) +
+                  ")");
+    count[r] = static_cast<int>(counts[r]);
+  }
+  MPI_Reduce_scatter(data, mine, count.data(), type, MPI_SUM, MPI_COMM_WORLD);
+}
+
 }  // namespace
 
 bool MpiCommunicator::launched() {
@@ -86,6 +102,14 @@ void MpiCommunicator::allreduce_sum(double* data, std::size_t n) {
 }
 void MpiCommunicator::allreduce_max(double* data, std::size_t n) {
   allreduce(data, n, MPI_DOUBLE, MPI_MAX);
+}
+void MpiCommunicator::reduce_scatter_sum(const float* data, float* mine,
+                                         const std::vector<std::size_t>& counts) {
+  reduce_scatter_values(data, mine, counts, MPI_FLOAT);
+}
+void MpiCommunicator::reduce_scatter_sum(const double* data, double* mine,
+                                         const std::vector<std::size_t>& counts) {
+  reduce_scatter_values(data, mine, counts, MPI_DOUBLE);
 }
 void MpiCommunicator::allgather(float* data, const std::vector<std::size_t>& counts) {
   allgather_values(data, counts, MPI_FLOAT);
