@@ -6,6 +6,10 @@
 #include <cstdlib>
 #include <thread>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "backprop/error.h"
 #include "backprop/train.h"
 
@@ -55,8 +59,18 @@ ThreadChoice choose_threads(int requested, long widest_layer_weights, long batch
   } else if (requested > 0) {
     choice = {requested, "requested"};
   } else {
-    const int cores = std::max(
-        1, static_cast<int>(std::thread::hardware_concurrency()) / std::max(1, processes_here));
+    // The cores this process may run on: those it is bound to (mpirun binds each of one or two
+    // processes to a core), else the machine's, shared among the job's processes on it.
+    int cores = static_cast<int>(std::thread::hardware_concurrency());
+#if defined(__linux__)
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0 &&
+        CPU_COUNT(&allowed) < cores)
+      cores = CPU_COUNT(&allowed);
+    else
+#endif
+      cores /= std::max(1, processes_here);
+    cores = std::max(1, cores);
     choice.reason = "auto: ";
     double load = 0;
     if (cores == 1) {

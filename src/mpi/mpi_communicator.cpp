@@ -69,6 +69,9 @@ bool MpiCommunicator::launched() {
 }
 
 MpiCommunicator::MpiCommunicator(int* argc, char*** argv) {
+  // Waiting ranks yield their core instead of polling it (unless the user chose): on a busy
+  // machine polling made `mpirun -np 2` 2-3x slower than yielding (bench/DISTRIBUTED.md).
+  setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
   int provided = 0;
   MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
