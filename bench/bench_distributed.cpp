@@ -7,7 +7,8 @@
 //       One process, one thread. For shard sizes n = 1, 2, 4, ..., max-n: the time of one shard's
 //       forward_training + loss_value + backward (what train.cpp's DataParallel does per shard,
 //       the sums g_k), the median of many repetitions; then one Adam step over all parameters
-//       (every rank applies it to its own copy, so it does not shrink with more ranks).
+//       (every rank applies it to its own copy, so it does not shrink with more ranks), and one
+//       copy and one add of a parameter-sized buffer (the step's bookkeeping is made of these).
 //   mpirun -np P bench_distributed comm [--max-floats 1048576] [--seconds 0.3]
 //       For message sizes m = 1, 2, 4, ... floats, and W3's m = parameter_count + 2 = 235148:
 //         allreduce  MpiCommunicator::allreduce_sum, in place, float: the default mode's one call
@@ -29,6 +30,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backprop/distributed.h"
@@ -120,6 +122,24 @@ void run_compute(const bench::Args& args) {
       .add("min_s", *std::min_element(times.begin(), times.end()))
       .add("reps", static_cast<long>(times.size()))
       .print();
+  // What the per-step bookkeeping of a data-parallel step is made of (train.cpp: parameters
+  // copied to a worker's replica, the sums moved out of it and added): one copy and one add of
+  // a parameter-sized float buffer.
+  const Eigen::Index size = static_cast<Eigen::Index>(net.parameter_count());
+  backprop::Vector<float> from = backprop::Vector<float>::Random(size),
+                          to = backprop::Vector<float>::Zero(size);
+  const std::vector<double> copies = repeat([&] { to = from; }, seconds);
+  const std::vector<double> adds = repeat([&] { to += from; }, seconds);
+  for (const auto& [what, t] : {std::pair{"copy", &copies}, std::pair{"add", &adds}})
+    bench::Json()
+        .add("part", "memory")
+        .add("operation", what)
+        .add("floats", static_cast<long>(size))
+        .add("median_s", bench::median(*t))
+        .add("min_s", *std::min_element(t->begin(), t->end()))
+        .add("reps", static_cast<long>(t->size()))
+        .add("checksum", static_cast<double>(to.sum()))
+        .print();
 }
 
 // Times `op` across the ranks (see the header): returns the samples, each the slowest rank's mean

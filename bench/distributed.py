@@ -339,8 +339,14 @@ def report(records, a, meta):
         flop = 2 * n * (2 * (784 * 256 + 256 * 128 + 128 * 10) + 256 * 128 + 128 * 10)
         w(f"| {n} | {fmt_us(t)} | {fmt_us(t / n)} | {flop / t * 1e-9:.1f} |")
     w("")
+    mem = {op: median([r["median_s"] for r in bench
+                       if r.get("part") == "memory" and r.get("operation") == op])
+           for op in ("copy", "add")}
     w(f"One Adam step over the {PARAMETERS:,} parameters (every rank does it on its own copy): "
-      f"{fmt_us(compute.update_s)} µs.")
+      f"{fmt_us(compute.update_s)} µs. One copy of a parameter-sized float buffer "
+      f"(0.94 MB): {fmt_us(mem['copy'])} µs; one add of one into another: {fmt_us(mem['add'])} "
+      "µs (the bookkeeping of a step — parameters into a worker's replica, its sums out and "
+      "added — is a few of these).")
     w("")
 
     # per-step overhead, from the one-thread command line: what neither the shards nor Adam are.
