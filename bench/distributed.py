@@ -227,6 +227,53 @@ def epoch_time(P, batch, compute, overhead_s, alpha, bandwidth_bits):
     return steps * (c + ring_allreduce(P, FLAT, alpha, bandwidth_bits))
 
 
+def gap_paragraph(w, records, per_config, best2):
+    """Where `mpirun -np 2` loses to two threads, from the measured pieces."""
+    def part(name, **match):
+        return median([r["median_s"] for r in records if r["kind"] == "bench"
+                       and r.get("part") == name and all(r.get(k) == v for k, v in match.items())])
+    adam, copy, add = part("update"), part("memory", operation="copy"), part("memory", operation="add")
+    ar = {l: part("allreduce", launch=l, floats=FLAT) for l in ("np2-shm", "np2-tcp")}
+    if any(x != x for x in [adam, copy, add, best2] + list(ar.values())):
+        return
+    steps = math.ceil(TRAIN_SAMPLES / 128)
+    step2 = best2 / steps
+    # train.cpp, DataParallel::step: with 2 threads the fold of g_0 + g_1 into dW (a copy and an
+    # add) and Adam are split between the 2 workers; a rank of 2 (one worker) parks g_k (a
+    # copy), zeroes the flat buffer (a pass like a copy), adds g_k, allreduces, copies the sum
+    # back (a copy) and runs all of Adam.
+    books = 3 * copy + add - (copy + add) / 2
+    extra = {l: ar[l] + adam / 2 + books for l in ar}
+    measured = {l: (min(per_config[n]) - best2) / steps for l, n in
+                (("np2-shm", "mpirun -np 2, shared memory"), ("np2-tcp", "mpirun -np 2, TCP loopback"))
+                if per_config.get(n)}
+    w(f"Where the gap comes from, per step of 128 (the best two-thread step: {fmt_us(step2)} µs, "
+      f"so 15 % is {fmt_us(0.15 * step2)} µs). Reading train.cpp's DataParallel::step, a rank "
+      "of two does, beyond a worker of two threads: the allreduce (section 3: "
+      f"{fmt_us(ar['np2-shm'])} µs over shared memory, {fmt_us(ar['np2-tcp'])} µs over TCP); "
+      f"all of Adam instead of half of it (+{fmt_us(adam / 2)} µs); and the bookkeeping around "
+      "the allreduce on one thread (the shard's sums parked, the flat buffer zeroed, the sums "
+      "added, the result copied back: about three copies and one add, "
+      f"{fmt_us(3 * copy + add)} µs, against the threads' fold split in two, "
+      f"{fmt_us((copy + add) / 2)} µs). Sum: {fmt_us(extra['np2-shm'])} µs (shared memory) and "
+      f"{fmt_us(extra['np2-tcp'])} µs (TCP) per step, i.e. "
+      f"{extra['np2-shm'] / step2 * 100:.0f} % and {extra['np2-tcp'] / step2 * 100:.0f} % of "
+      "the two-thread step" + (
+          "; the best runs differ by " + " and ".join(
+              f"{fmt_us(v)} µs ({l})" for l, v in measured.items()) if measured else "") +
+      ". So with this step structure the 15 % target is out of reach over TCP on this machine "
+      "whatever the load (the loopback allreduce alone is "
+      f"{ar['np2-tcp'] / step2 * 100:.0f} % of a step), and marginal over shared memory. What "
+      "would close the gap, in the library: (1) reduce-scatter, Adam on each rank's slice of "
+      "the parameters (update_part(rank, P)), then an allgather of the updated parameters — the "
+      "bytes of one ring allreduce, with Adam divided by P; (2) allreduce the gradients where "
+      "they lie (dW, db as views into one flat buffer per replica), without the park / zero / "
+      "add / copy-back passes; (3) overlap — a non-blocking allreduce of layers 3 and 2 while "
+      "layer 1's backward runs — which can hide little for W3, whose first layer holds 85 % of "
+      "the parameters and is computed last.")
+    w("")
+
+
 # ---- the report -----------------------------------------------------------------------------------
 
 def fmt_s(s, digits=3):
@@ -265,23 +312,33 @@ def report(records, a, meta):
       "digits) / N. Rows with --deterministic are compared with two threads with "
       "--deterministic.")
     w("")
-    w("| configuration | s/epoch median | min–max | vs 2 threads | load (1 min) | test accuracy |")
-    w("|---|---|---|---|---|---|")
+    w("| configuration | s/epoch median | min–max | median vs 2 threads | best vs best of 2 "
+      "threads | load (1 min) | test accuracy |")
+    w("|---|---|---|---|---|---|---|")
     per_config = {}
     for name in dict.fromkeys(r["config"] for r in cli):
         rs = [r for r in cli if r["config"] == name and r["seconds"] is not None]
         per_config[name] = [r["seconds"] / r["epochs"] for r in rs]
-    base = {False: median(per_config.get("2 threads", [])),
-            True: median(per_config.get("2 threads, --deterministic", []))}
+    # One process, W3: --deterministic changes nothing (the same 2 shards, single-threaded
+    # products either way: train.cpp), so both flags' two-thread runs are one baseline.
+    two = per_config.get("2 threads", []) + per_config.get("2 threads, --deterministic", [])
+    base, best = median(two), (min(two) if two else float("nan"))
     for name, xs in per_config.items():
         rs = [r for r in cli if r["config"] == name]
-        det = name.endswith("--deterministic")
         loads = [r["load_before"] for r in rs] + [r["load_after"] for r in rs]
         accs = [r["test_accuracy"] for r in rs if r["test_accuracy"] is not None]
-        ratio = median(xs) / base[det] if xs and base[det] == base[det] else float("nan")
+        ratio = median(xs) / base if xs else float("nan")
+        ratio_best = min(xs) / best if xs else float("nan")
         w(f"| {name} | {fmt_s(median(xs))} | {fmt_s(min(xs) if xs else None)}–"
-          f"{fmt_s(max(xs) if xs else None)} | {ratio:.2f}× | {min(loads):.1f}–{max(loads):.1f} | "
+          f"{fmt_s(max(xs) if xs else None)} | {ratio:.2f}× | {ratio_best:.2f}× | "
+          f"{min(loads):.1f}–{max(loads):.1f} | "
           f"{', '.join(f'{x:.2f} %' for x in sorted(set(accs)))} |")
+    w("")
+    w(f"The baseline is all {len(two)} two-thread runs (median {fmt_s(base)} s, best "
+      f"{fmt_s(best)} s): on one process --deterministic runs the same computation for W3 "
+      "(the same two shards on single-threaded products), so both flags' runs measure one "
+      "thing. \"Best\" is the fastest of a configuration's runs, the least disturbed by the "
+      "other work on the machine.")
     w("")
     w("Issue 14's target: `mpirun -np 2` within 15 % of two threads (ratio ≤ 1.15), over shared "
       "memory and over TCP:")
@@ -290,12 +347,14 @@ def report(records, a, meta):
         for transport in ("shared memory", "TCP loopback"):
             name = f"mpirun -np 2, {transport}" + (", --deterministic" if det else "")
             xs = per_config.get(name, [])
-            if not xs or base[det] != base[det]:
+            if not xs or base != base:
                 continue
-            ratio = median(xs) / base[det]
-            w(f"- {name}: {ratio:.2f}× the two-thread time "
-              f"({'met' if ratio <= 1.15 else 'NOT met'})")
+            r_med, r_best = median(xs) / base, min(xs) / best
+            verdict = ("met" if max(r_med, r_best) <= 1.15 else
+                       "NOT met" if min(r_med, r_best) > 1.15 else "met by one measure only")
+            w(f"- {name}: {r_med:.2f}× (medians), {r_best:.2f}× (best runs): {verdict}")
     w("")
+    gap_paragraph(w, records, per_config, best)
     w("Why MPI ranks suffer more than threads from a loaded machine: the two threads of one "
       "process claim shards as they come (a worker whose core another process holds leaves its "
       "shard to the other), while each rank owns its shard, so every step waits for the rank "
