@@ -287,31 +287,9 @@ def fmt_us(s):
     return f"{us:.1f}" if us < 100 else f"{us:.0f}"
 
 
-def report(records, a, meta):
-    cli = [r for r in records if r["kind"] == "cli"]
-    bench = [r for r in records if r["kind"] == "bench"]
-    errors = [r for r in records if r["kind"] == "bench-error" or (r["kind"] == "cli" and r["error"])]
-    L = []
-    w = L.append
-    w("# W3 on several processes: measured, and a model for many machines")
-    w("")
-    w(f"Written by `{meta['command']}` on {meta['date']} (raw records: `{meta['jsonl']}`).")
-    w(f"Machine: {meta['cpu']}, {meta['cores']} cores, shared with other work; "
-      f"{meta['mpi']}. Every run is its own process; configurations alternate round-robin, "
-      f"{a.reps} repetitions; the 1-minute load average was "
-      f"{min(r['load_before'] for r in records):.2f}–{max(r['load_after'] for r in records):.2f} "
-      f"during the session (per row below). Medians throughout.")
-    w("")
-
-    # -- 1. the command line
-    w("## 1. W3 through the command line")
-    w("")
-    w(f"`backprop train --dataset fashion-mnist --epochs {a.epochs} --quiet --threads T "
-      "[--deterministic]`, alone or under `mpirun` (one thread per rank). Seconds per epoch = the "
-      "command's own \"Trained N epochs in X s\" (training only, printed to 3 significant "
-      "digits) / N. Rows with --deterministic are compared with two threads with "
-      "--deterministic.")
-    w("")
+def cli_table(w, cli):
+    """The command-line table; returns (seconds per epoch by configuration, the two-thread
+    median, the best two-thread run)."""
     w("| configuration | s/epoch median | min–max | median vs 2 threads | best vs best of 2 "
       "threads | load (1 min) | test accuracy |")
     w("|---|---|---|---|---|---|---|")
@@ -340,6 +318,35 @@ def report(records, a, meta):
       "thing. \"Best\" is the fastest of a configuration's runs, the least disturbed by the "
       "other work on the machine.")
     w("")
+    return per_config, base, best
+
+
+def report(records, a, meta, busy=None):
+    cli = [r for r in records if r["kind"] == "cli"]
+    bench = [r for r in records if r["kind"] == "bench"]
+    errors = [r for r in records if r["kind"] == "bench-error" or (r["kind"] == "cli" and r["error"])]
+    L = []
+    w = L.append
+    w("# W3 on several processes: measured, and a model for many machines")
+    w("")
+    w(f"Measured by `{meta['command']}` on {meta['date']} (raw records: `{meta['jsonl']}`)" +
+      (f"; this report written from them by `{a.command}`." if a.report_from else "."))
+    w(f"Machine: {meta['cpu']}, {meta['cores']} cores, shared with other work; "
+      f"{meta['mpi']}. Every run is its own process; configurations alternate round-robin, "
+      f"{a.reps} repetitions; the 1-minute load average was "
+      f"{min(r['load_before'] for r in records):.2f}–{max(r['load_after'] for r in records):.2f} "
+      f"during the session (per row below). Medians throughout.")
+    w("")
+
+    # -- 1. the command line
+    w("## 1. W3 through the command line")
+    w("")
+    w(f"`backprop train --dataset fashion-mnist --epochs {a.epochs} --quiet --threads T "
+      "[--deterministic]`, alone or under `mpirun` (one thread per rank). Seconds per epoch = the "
+      "command's own \"Trained N epochs in X s\" (training only, printed to 3 significant "
+      "digits) / N.")
+    w("")
+    per_config, base, best = cli_table(w, cli)
     w("Issue 14's target: `mpirun -np 2` within 15 % of two threads (ratio ≤ 1.15), over shared "
       "memory and over TCP:")
     w("")
@@ -594,6 +601,18 @@ def report(records, a, meta):
       "the ring allreduce's bandwidth term, and ranks beyond K idle; it is for reproducibility, "
       "not for scaling.")
     w("")
+    if busy:
+        bmeta, brecords = busy
+        bcli = [r for r in brecords if r["kind"] == "cli"]
+        loads = [r["load_before"] for r in bcli] + [r["load_after"] for r in bcli]
+        w("## Appendix: the command line on a busier machine")
+        w("")
+        w(f"An earlier session, `{bmeta['command']}` on {bmeta['date']} (raw records: "
+          f"`{bmeta['jsonl']}`), while other work kept the 1-minute load at "
+          f"{min(loads):.1f}–{max(loads):.1f} on the 2 cores; the same configurations, but "
+          "`--bind-to none` where this session has `mpi_yield_when_idle`:")
+        w("")
+        cli_table(w, bcli)
     if errors:
         w("## Failed runs")
         w("")
@@ -620,6 +639,8 @@ def main():
     p.add_argument("--idle-load", type=float, default=2.0)
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "DISTRIBUTED.md"))
     p.add_argument("--report-from", help="a .jsonl of an earlier session: write the report only")
+    p.add_argument("--busy-session", help="a .jsonl of a session on a busier machine: its "
+                   "command-line table goes into an appendix")
     p.add_argument("--command", default="bench/distributed.py" + "".join(
         " " + x for x in sys.argv[1:]))
     a = p.parse_args()
@@ -655,8 +676,13 @@ def main():
                 for rec in [meta] + records:
                     f.write(json.dumps(rec) + "\n")
             print(f"distributed.py: records in {jsonl}", file=sys.stderr)
+    busy = None
+    if a.busy_session:
+        with open(a.busy_session) as f:
+            lines = [json.loads(line) for line in f if line.strip()]
+        busy = (lines[0], lines[1:])
     with open(a.out, "w") as f:
-        f.write(report(records, a, meta))
+        f.write(report(records, a, meta, busy))
     print(f"distributed.py: wrote {a.out}", file=sys.stderr)
 
 
