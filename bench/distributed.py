@@ -193,7 +193,8 @@ def fit_alpha_beta(points):
 class Compute:
     """Measured single-thread shard time t(n), interpolated in log-log between measured n."""
 
-    def __init__(self, by_n, update_s):
+    def __init__(self, by_n, update_s, books_s=0.0):
+        self.books_s = books_s  # the bookkeeping around the allreduce (P > 1; see gap_paragraph)
         self.n = np.array(sorted(by_n), float)
         self.t = np.array([by_n[k] for k in sorted(by_n)], float)
         self.update_s = update_s
@@ -218,7 +219,8 @@ def step_parts(P, batch, compute, overhead_s):
     K = shard_count(batch, P)
     n = batch / K
     per_rank = math.ceil(K / P)
-    return per_rank * compute.shard(n) + compute.update_s + overhead_s, n, per_rank
+    books = compute.books_s if P > 1 else 0.0
+    return per_rank * compute.shard(n) + compute.update_s + overhead_s + books, n, per_rank
 
 
 def epoch_time(P, batch, compute, overhead_s, alpha, bandwidth_bits):
@@ -390,7 +392,12 @@ def report(records, a, meta, busy=None):
         if r.get("part") == "compute":
             comp.setdefault(r["n"], []).append(r["median_s"])
     upd = [r["median_s"] for r in bench if r.get("part") == "update"]
-    compute = Compute({n: median(v) for n, v in comp.items()}, median(upd))
+    mem = {op: median([r["median_s"] for r in bench
+                       if r.get("part") == "memory" and r.get("operation") == op])
+           for op in ("copy", "add")}
+    books = 3 * mem["copy"] + mem["add"]  # park, zero, add, copy back: train.cpp reduce_across
+    compute = Compute({n: median(v) for n, v in comp.items()}, median(upd),
+                      books if books == books else 0.0)
     w("## 2. Compute per step: one shard's forward + backward, one thread")
     w("")
     w("`bench_distributed compute --max-n 256` (one process, one thread, W3's net in float32, "
@@ -405,9 +412,6 @@ def report(records, a, meta, busy=None):
         flop = 2 * n * (2 * (784 * 256 + 256 * 128 + 128 * 10) + 256 * 128 + 128 * 10)
         w(f"| {n} | {fmt_us(t)} | {fmt_us(t / n)} | {flop / t * 1e-9:.1f} |")
     w("")
-    mem = {op: median([r["median_s"] for r in bench
-                       if r.get("part") == "memory" and r.get("operation") == op])
-           for op in ("copy", "add")}
     w(f"One Adam step over the {PARAMETERS:,} parameters (every rank does it on its own copy): "
       f"{fmt_us(compute.update_s)} µs. One copy of a parameter-sized float buffer "
       f"(0.94 MB): {fmt_us(mem['copy'])} µs; one add of one into another: {fmt_us(mem['add'])} "
@@ -509,7 +513,7 @@ def report(records, a, meta, busy=None):
     w("")
     w("```")
     w("K        = shard_count(N, P) = max(min(⌊N/64⌋, 16), min(P, N))      (train.cpp)")
-    w("T_comp   = ⌈K/P⌉ · t_shard(N/K) + t_adam + t_over                   (measured, section 2)")
+    w("T_comp   = ⌈K/P⌉ · t_shard(N/K) + t_adam + t_over [+ t_books, P > 1]  (measured, section 2)")
     w("T_ar(P)  = 2(P−1)·α + 2(P−1)/P · 4m bytes / B,   m = 235,148 floats (ring allreduce)")
     w("T_epoch  = ⌈60000/N⌉ · (T_comp + T_ar(P))")
     w("```")
@@ -546,7 +550,8 @@ def report(records, a, meta, busy=None):
       "; ".join(f"{l}: {fmt_s(math.ceil(TRAIN_SAMPLES / 128) * (step_parts(2, 128, compute, overhead)[0] + v[0] + v[1] * 4 * FLAT))} s"
                 for l, v in fits.items() if l.startswith("np2")) +
       " per epoch (measured: " + "; ".join(
-          f"{n.split(', ')[1]}: {fmt_s(median(per_config.get(n, [])))} s"
+          f"{n.split(', ')[1]}: {fmt_s(median(per_config.get(n, [])))} s, best "
+          f"{fmt_s(min(per_config.get(n)))} s"
           for n in ("mpirun -np 2, shared memory", "mpirun -np 2, TCP loopback")
           if per_config.get(n)) + "). Two ranks on a 2-core machine shared with other work "
       "do not get a core each, which the model assumes.")
@@ -566,8 +571,11 @@ def report(records, a, meta, busy=None):
         for bw in (10e9, 100e9):
             times = {P: epoch_time(P, N, compute, overhead, alpha, bw) for P in P_list}
             best = min(times, key=times.get)
-            cross = next((P for P in P_list[1:] if step_parts(P, N, compute, 0.0)[0] - compute.update_s
-                          < ring_allreduce(P, FLAT, alpha, bw)), None)
+            def shards_time(P):
+                _, n, per = step_parts(P, N, compute, 0.0)
+                return per * compute.shard(n)
+            cross = next((P for P in P_list[1:]
+                          if shards_time(P) < ring_allreduce(P, FLAT, alpha, bw)), None)
             cells += [str(best), f"{times[1] / times[best]:.1f}×", str(cross) if cross else "> 64"]
         w("| " + " | ".join(cells) + " |")
     w("")
@@ -591,6 +599,11 @@ def report(records, a, meta, busy=None):
       "doubling, Rabenseifner, ring, segmented ring), and the reduction's own arithmetic "
       "(adding 0.94 MB of floats per step per rank, memory-bound) and TCP's per-byte CPU cost "
       "are not in the formula; at 100 Gb/s they are of the same order as the wire time.")
+    w(f"- t_books = 3 copies + 1 add of the parameter buffer ({fmt_us(compute.books_s)} µs), "
+      "the allreduce's bookkeeping in train.cpp (section 1's gap); t_over is calibrated on one "
+      "process and taken as the same on every rank.")
+    w("- Time per epoch, not time to an accuracy: a larger batch takes fewer steps per epoch "
+      "but usually needs more epochs or a retuned learning rate to reach the same accuracy.")
     w("- Compute times come from one core of this machine with the other core busy with other "
       "work; shards above 256 samples are extrapolated linearly.")
     w("- Every step is taken as full (the last, smaller batch of an epoch is counted whole); "
