@@ -2,6 +2,7 @@
 """distributed.py — W3 on several processes (issue 14): measures, models, writes DISTRIBUTED.md.
 
     /usr/bin/python3 bench/distributed.py [--build-dir build-bench] [--reps 3] [--epochs 2]
+                                          [--wait-idle SECONDS --idle-load LOAD]
     /usr/bin/python3 bench/distributed.py --report-from build-bench/bench-work/distributed-....jsonl
 
 Builds nothing: it expects BUILD/backprop (the command line) and BUILD/bench/bench_distributed
@@ -15,15 +16,18 @@ What it runs, round-robin over `--reps` repetitions (every run its own process, 
 load average recorded before and after each):
   1. W3 through the command line, `backprop train --dataset fashion-mnist --epochs E --quiet`,
      with --threads 1, --threads 2, `mpirun -np 2` (shared memory) and `mpirun -np 2 --mca btl
-     self,tcp` (TCP on loopback) at --threads 1 per rank, each also with --deterministic. The
+     self,tcp` (TCP on loopback) at --threads 1 per rank, each also with --deterministic, and
+     both transports once more with `--mca mpi_yield_when_idle 1` (ranks that yield their core
+     while they wait). The
      time is the command's own "Trained E epochs in X s" (training alone: no data loading, no
      MPI start-up, no test evaluation).
   2. bench_distributed compute (one process, one thread): one shard's forward + backward for
-     n = 1 ... 256 samples, and one Adam step.
+     n = 1 ... 256 samples, one Adam step, one copy and one add of a parameter-sized buffer.
   3. bench_distributed comm under mpirun -np 2 (shared memory, and TCP on loopback), and
      -np 4 and -np 8 --oversubscribe (shared memory): allreduce and allgather times per size.
 Then it fits T(m) = a + b·bytes to the allreduce times and writes the report with the
-latency–bandwidth model of a ring allreduce (see model() below).
+latency–bandwidth model of a ring allreduce (ring_allreduce, step_parts and epoch_time below).
+--busy-session adds the command-line table of another session (a busier machine) as an appendix.
 """
 import argparse
 import datetime
@@ -614,16 +618,18 @@ def report(records, a, meta, busy=None):
       "the ring allreduce's bandwidth term, and ranks beyond K idle; it is for reproducibility, "
       "not for scaling.")
     w("")
-    if busy:
-        bmeta, brecords = busy
+    for i, (bmeta, brecords) in enumerate(busy or []):
         bcli = [r for r in brecords if r["kind"] == "cli"]
         loads = [r["load_before"] for r in bcli] + [r["load_after"] for r in bcli]
-        w("## Appendix: the command line on a busier machine")
+        if i == 0:
+            w("## Appendix: the command line in other sessions")
+            w("")
+            w("The same measurement at other times of the day, with other work on the 2 cores: "
+              "how much a loaded machine moves each configuration.")
+            w("")
+        w(f"### `{bmeta['command']}`, {bmeta['date']}")
         w("")
-        w(f"An earlier session, `{bmeta['command']}` on {bmeta['date']} (raw records: "
-          f"`{bmeta['jsonl']}`), while other work kept the 1-minute load at "
-          f"{min(loads):.1f}–{max(loads):.1f} on the 2 cores; the same configurations, but "
-          "`--bind-to none` where this session has `mpi_yield_when_idle`:")
+        w(f"Raw records: `{bmeta['jsonl']}`; 1-minute load {min(loads):.1f}–{max(loads):.1f}.")
         w("")
         cli_table(w, bcli)
     if errors:
@@ -652,8 +658,9 @@ def main():
     p.add_argument("--idle-load", type=float, default=2.0)
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "DISTRIBUTED.md"))
     p.add_argument("--report-from", help="a .jsonl of an earlier session: write the report only")
-    p.add_argument("--busy-session", help="a .jsonl of a session on a busier machine: its "
-                   "command-line table goes into an appendix")
+    p.add_argument("--busy-session", action="append",
+                   help="a .jsonl of another session (repeatable): its command-line table goes "
+                        "into an appendix")
     p.add_argument("--command", default="bench/distributed.py" + "".join(
         " " + x for x in sys.argv[1:]))
     a = p.parse_args()
@@ -689,11 +696,11 @@ def main():
                 for rec in [meta] + records:
                     f.write(json.dumps(rec) + "\n")
             print(f"distributed.py: records in {jsonl}", file=sys.stderr)
-    busy = None
-    if a.busy_session:
-        with open(a.busy_session) as f:
+    busy = []
+    for path in a.busy_session or []:
+        with open(path) as f:
             lines = [json.loads(line) for line in f if line.strip()]
-        busy = (lines[0], lines[1:])
+        busy.append((lines[0], lines[1:]))
     with open(a.out, "w") as f:
         f.write(report(records, a, meta, busy))
     print(f"distributed.py: wrote {a.out}", file=sys.stderr)
