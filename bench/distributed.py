@@ -18,9 +18,8 @@ load average recorded before and after each):
      with --threads 1, --threads 2, `mpirun -np 2` (shared memory) and `mpirun -np 2 --mca btl
      self,tcp` (TCP on loopback) at --threads 1 per rank, each also with --deterministic, and
      both transports once more with `--mca mpi_yield_when_idle 1` (ranks that yield their core
-     while they wait). The
-     time is the command's own "Trained E epochs in X s" (training alone: no data loading, no
-     MPI start-up, no test evaluation).
+     while they wait). The time is the command's own "Trained E epochs in X s" (training
+     alone: no data loading, no MPI start-up, no test evaluation).
   2. bench_distributed compute (one process, one thread): one shard's forward + backward for
      n = 1 ... 256 samples, one Adam step, one copy and one add of a parameter-sized buffer.
   3. bench_distributed comm under mpirun -np 2 (shared memory, and TCP on loopback), and
