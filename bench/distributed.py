@@ -223,7 +223,8 @@ def step_parts(P, batch, compute, overhead_s):
     n = batch / K
     per_rank = math.ceil(K / P)
     books = compute.books_s if P > 1 else 0.0
-    return per_rank * compute.shard(n) + compute.update_s + overhead_s + books, n, per_rank
+    # each rank updates its slice of the parameters: Adam divided by P (train.cpp update_slices)
+    return per_rank * compute.shard(n) + compute.update_s / P + overhead_s + books, n, per_rank
 
 
 def epoch_time(P, batch, compute, overhead_s, alpha, bandwidth_bits):
@@ -243,39 +244,35 @@ def gap_paragraph(w, records, per_config, best2):
         return
     steps = math.ceil(TRAIN_SAMPLES / 128)
     step2 = best2 / steps
-    # train.cpp, DataParallel::step: with 2 threads the fold of g_0 + g_1 into dW (a copy and an
-    # add) and Adam are split between the 2 workers; a rank of 2 (one worker) parks g_k (a
-    # copy), zeroes the flat buffer (a pass like a copy), adds g_k, allreduces, copies the sum
-    # back (a copy) and runs all of Adam.
-    books = 3 * copy + add - (copy + add) / 2
-    extra = {l: ar[l] + adam / 2 + books for l in ar}
+    # train.cpp, DataParallel::update_slices: with 2 threads the fold of g_0 + g_1 into dW (a
+    # copy and an add) and Adam are split between the 2 workers; a rank of 2 (one worker) also
+    # runs half of Adam, but copies its sums into the block buffer (a copy), its reduced slice in
+    # and its parameters out (half a copy each) and the other rank's parameters in (half a copy),
+    # and waits for a reduce-scatter and an allgather (the bytes of one allreduce)
+    books = 2.5 * copy - (copy + add) / 2
+    extra = {l: ar[l] + books for l in ar}
     measured = {l: (min(per_config[n]) - best2) / steps for l, n in
                 (("np2-shm", "mpirun -np 2, shared memory"), ("np2-tcp", "mpirun -np 2, TCP loopback"))
                 if per_config.get(n)}
     w(f"Where the gap comes from, per step of 128 (the best two-thread step: {fmt_us(step2)} µs, "
-      f"so 15 % is {fmt_us(0.15 * step2)} µs). Reading train.cpp's DataParallel::step, a rank "
-      "of two does, beyond a worker of two threads: the allreduce (section 3: "
-      f"{fmt_us(ar['np2-shm'])} µs over shared memory, {fmt_us(ar['np2-tcp'])} µs over TCP); "
-      f"all of Adam instead of half of it (+{fmt_us(adam / 2)} µs); and the bookkeeping around "
-      "the allreduce on one thread (the shard's sums parked, the flat buffer zeroed, the sums "
-      "added, the result copied back: about three copies and one add, "
-      f"{fmt_us(3 * copy + add)} µs, against the threads' fold split in two, "
-      f"{fmt_us((copy + add) / 2)} µs). Sum: {fmt_us(extra['np2-shm'])} µs (shared memory) and "
-      f"{fmt_us(extra['np2-tcp'])} µs (TCP) per step, i.e. "
+      f"so 15 % is {fmt_us(0.15 * step2)} µs). In train.cpp's default mode (update_slices) each "
+      "of two ranks reduce-scatters the gradient sums, runs Adam on its half of the parameters "
+      "(as each of two threads does) and allgathers the updated halves; beyond a worker of two "
+      "threads it waits for that exchange (about one allreduce's bytes; section 3: "
+      f"{fmt_us(ar['np2-shm'])} µs over shared memory, {fmt_us(ar['np2-tcp'])} µs over TCP) and "
+      "copies the sums into the block buffer and the slices in and out on one thread (about "
+      f"{fmt_us(books)} µs beyond the threads' split fold). Sum: {fmt_us(extra['np2-shm'])} µs "
+      f"(shared memory) and {fmt_us(extra['np2-tcp'])} µs (TCP) per step, i.e. "
       f"{extra['np2-shm'] / step2 * 100:.0f} % and {extra['np2-tcp'] / step2 * 100:.0f} % of "
       "the two-thread step" + (
           "; the best runs differ by " + " and ".join(
               f"{fmt_us(v)} µs ({l})" for l, v in measured.items()) if measured else "") +
-      ". So with this step structure the 15 % target is out of reach over TCP on this machine "
-      "whatever the load (the loopback allreduce alone is "
-      f"{ar['np2-tcp'] / step2 * 100:.0f} % of a step), and marginal over shared memory. What "
-      "would close the gap, in the library: (1) reduce-scatter, Adam on each rank's slice of "
-      "the parameters (update_part(rank, P)), then an allgather of the updated parameters — the "
-      "bytes of one ring allreduce, with Adam divided by P; (2) allreduce the gradients where "
-      "they lie (dW, db as views into one flat buffer per replica), without the park / zero / "
-      "add / copy-back passes; (3) overlap — a non-blocking allreduce of layers 3 and 2 while "
-      "layer 1's backward runs — which can hide little for W3, whose first layer holds 85 % of "
-      "the parameters and is computed last.")
+      ". Over TCP the loopback exchange alone is "
+      f"{ar['np2-tcp'] / step2 * 100:.0f} % of a step, so the 15 % target is out of reach there "
+      "without overlapping communication with compute, which can hide little for W3: its first "
+      "layer holds 85 % of the parameters and its gradient is computed last. (Before update_slices "
+      "every rank allreduced the whole gradient and ran all of Adam, with a park / zero / add / "
+      "copy-back around the allreduce: 1.28× / 1.50× of two threads in the best runs.)")
     w("")
 
 
@@ -370,10 +367,13 @@ def report(records, a, meta, busy=None):
     w("Why MPI ranks suffer more than threads from a loaded machine: the two threads of one "
       "process claim shards as they come (a worker whose core another process holds leaves its "
       "shard to the other), while each rank owns its shard, so every step waits for the rank "
-      "that was descheduled longest; and Open MPI's ranks wait by polling (mpi_yield_when_idle "
-      "is off unless mpirun sees oversubscription), so the rank that finished first keeps a "
-      "core busy that the other rank, or the other processes, need. The rows with "
-      "`--mca mpi_yield_when_idle 1` show what yielding between polls recovers.")
+      "that was descheduled longest; and Open MPI's ranks wait by polling unless "
+      "mpi_yield_when_idle is set, so the rank that finished first keeps a core busy that the "
+      "other rank, or the other processes, need. backprop sets OMPI_MCA_mpi_yield_when_idle=1 "
+      "before MPI_Init unless the user set it (src/mpi/mpi_communicator.cpp; before that, at "
+      "load 5.5–6, `mpirun -np 2` took 3.9–7.9 s for two epochs where yielding took 2.2–4.2 s "
+      "and two threads 1.5–2.1 s), so the rows with and without "
+      "`--mca mpi_yield_when_idle 1` run the same setting.")
     w("")
     step_comm = {}
     for r in records:
@@ -398,7 +398,10 @@ def report(records, a, meta, busy=None):
     mem = {op: median([r["median_s"] for r in bench
                        if r.get("part") == "memory" and r.get("operation") == op])
            for op in ("copy", "add")}
-    books = 3 * mem["copy"] + mem["add"]  # park, zero, add, copy back: train.cpp reduce_across
+    # train.cpp update_slices: the rank's sums into the block buffer (a copy), its slice of the
+    # reduced gradient in and of the parameters out (1/P copy each), the others' slices of the
+    # parameters in ((P - 1)/P): about two copies of the parameter buffer
+    books = 2 * mem["copy"]
     compute = Compute({n: median(v) for n, v in comp.items()}, median(upd),
                       books if books == books else 0.0)
     w("## 2. Compute per step: one shard's forward + backward, one thread")
@@ -516,7 +519,7 @@ def report(records, a, meta, busy=None):
     w("")
     w("```")
     w("K        = shard_count(N, P) = max(min(⌊N/64⌋, 16), min(P, N))      (train.cpp)")
-    w("T_comp   = ⌈K/P⌉ · t_shard(N/K) + t_adam + t_over [+ t_books, P > 1]  (measured, section 2)")
+    w("T_comp   = ⌈K/P⌉ · t_shard(N/K) + t_adam/P + t_over [+ t_books, P > 1]  (measured, section 2)")
     w("T_ar(P)  = 2(P−1)·α + 2(P−1)/P · 4m bytes / B,   m = 235,148 floats (ring allreduce)")
     w("T_epoch  = ⌈60000/N⌉ · (T_comp + T_ar(P))")
     w("```")
@@ -596,14 +599,16 @@ def report(records, a, meta, busy=None):
     w("- No overlap of communication and compute: our implementation computes all of a step's "
       "shards, then makes one blocking allreduce of the whole flat buffer (no per-layer buckets "
       "as in PyTorch DDP), so the two add.")
-    w("- t_adam and the per-step overhead are paid by every rank in full: they do not shrink "
-      "with P, and cap the speed-up (Amdahl) even on an infinitely fast network.")
+    w("- The per-step overhead is paid by every rank in full (Adam is divided: each rank "
+      "updates its slice): it does not shrink with P, and caps the speed-up (Amdahl) even on an "
+      "infinitely fast network.")
     w("- The ideal ring: Open MPI picks its algorithm by message size and P (recursive "
       "doubling, Rabenseifner, ring, segmented ring), and the reduction's own arithmetic "
       "(adding 0.94 MB of floats per step per rank, memory-bound) and TCP's per-byte CPU cost "
       "are not in the formula; at 100 Gb/s they are of the same order as the wire time.")
-    w(f"- t_books = 3 copies + 1 add of the parameter buffer ({fmt_us(compute.books_s)} µs), "
-      "the allreduce's bookkeeping in train.cpp (section 1's gap); t_over is calibrated on one "
+    w(f"- t_books = 2 copies of the parameter buffer ({fmt_us(compute.books_s)} µs), the "
+      "bookkeeping of train.cpp's update_slices (section 1's gap); Adam on a rank's slice is "
+      "t_update / P; t_over is calibrated on one "
       "process and taken as the same on every rank.")
     w("- Time per epoch, not time to an accuracy: a larger batch takes fewer steps per epoch "
       "but usually needs more epochs or a retuned learning rate to reach the same accuracy.")
