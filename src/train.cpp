@@ -298,8 +298,15 @@ class DataParallel {
     for (Replica& r : replicas_) r.net = master;
     parameters_ = static_cast<Eigen::Index>(master.parameter_count());
     sums_.resize(parameters_, max_shards);
-    // across processes: Σ g_k, then the loss sum and right answers (allreduce); per shard, the
-    // loss sum and right answers in double (allgather)
+    Eigen::Index at = 0;  // where each tensor (W1, b1, W2, ...) starts in a column of sums_
+    for (const DenseLayer<S>& layer : master.layers())
+      for (Eigen::Index n : {layer.W.size(), layer.b.size()}) {
+        sizes_.push_back(n);
+        offsets_.push_back(at);
+        at += n;
+      }
+    // across processes, the deterministic sum: per shard, the loss sum and right answers in
+    // double (allgather); the default: the slices' buffers
     if (comm_) stats_.resize(2, max_shards), lay_out_slices();
     loss_.resize(static_cast<std::size_t>(max_shards));
     right_.resize(static_cast<std::size_t>(max_shards));
@@ -394,28 +401,10 @@ class DataParallel {
     // g = ((g_0 + g_1) + ...) + g_{K-1}, element by element; part p of T adds a slice of every
     // tensor (the optimizer's slice, optimizers.h, which update_part(p, T) then updates)
     auto reduce = [&](int p, int) {
-      Eigen::Index offset = 0;
-      // tensor `which` (0: dW, 1: db) of layer l
-      auto add = [&](std::size_t l, int which, S* to, Eigen::Index size) {
-        const Eigen::Index from = slice_begin(size, p, T), until = slice_begin(size, p + 1, T);
-        auto g_of = [&](int k) -> const S* {  // where g_k lives: see shard
-          const int w = holder_[static_cast<std::size_t>(k)];
-          if (w < 0) return sums_.col(k).data() + offset;
-          const DenseLayer<S>& layer = replicas_[static_cast<std::size_t>(w)].net.layer(l);
-          return which == 0 ? layer.dW.data() : layer.db.data();
-        };
-        const S* first = g_of(0);
-        std::copy(first + from, first + until, to + from);
-        for (int k = 1; k < K; ++k) {
-          const S* g = g_of(k);
-          for (Eigen::Index i = from; i < until; ++i) to[i] += g[i];
-        }
-        offset += size;
-      };
-      for (std::size_t l = 0; l < master_.depth(); ++l) {
-        DenseLayer<S>& layer = master_.layer(l);
-        add(l, 0, layer.dW.data(), layer.dW.size());
-        add(l, 1, layer.db.data(), layer.db.size());
+      for (std::size_t i = 0; i < sizes_.size(); ++i) {
+        const Eigen::Index from = slice_begin(sizes_[i], p, T),
+                           until = slice_begin(sizes_[i], p + 1, T);
+        fold(i, 0, K, from, until, tensor(master_.layer(i / 2), i, true) + from);
       }
     };
     auto reduce_and_update = [&](int p, int w) {
@@ -460,26 +449,32 @@ class DataParallel {
     const DenseLayer<S>& layer = replicas_[static_cast<std::size_t>(w)].net.layer(i / 2);
     return i % 2 == 0 ? layer.dW.data() : layer.db.data();
   }
-  S* tensor(DenseLayer<S>& layer, std::size_t i, bool gradient) {
+  // Tensor i of a layer: its weights or biases (or their gradients).
+  static S* tensor(DenseLayer<S>& layer, std::size_t i, bool gradient) {
     if (gradient) return i % 2 == 0 ? layer.dW.data() : layer.db.data();
     return i % 2 == 0 ? layer.W.data() : layer.b.data();
   }
+  // to[e - from] = ((g_k0 + g_k0+1) + ...) + g_{k1-1} at elements e of [from, until) of tensor i,
+  // always in this order (k1 > k0).
+  void fold(std::size_t i, int k0, int k1, Eigen::Index from, Eigen::Index until, S* to) const {
+    const S* g = gradient(k0, i);
+    std::copy(g + from, g + until, to);
+    for (int k = k0 + 1; k < k1; ++k) {
+      g = gradient(k, i);
+      for (Eigen::Index e = from; e < until; ++e) to[e - from] += g[e];
+    }
+  }
+  // Moves every g_k still in a replica into sums_.
+  void park_all() {
+    for (int w = 0; w < static_cast<int>(held_.size()); ++w)
+      if (held_[static_cast<std::size_t>(w)] >= 0) park(w);
+  }
 
-  // Where each tensor (W1, b1, W2, ...) starts in a column of sums_; and the buffers of
-  // update_slices, by rank: block q holds slice q of P of every tensor (slice_begin,
-  // optimizers.h), one tensor after another; a gradient block also carries the loss sum and right
-  // answers. (flat_ also serves reduce_across.)
+  // The buffers of update_slices, by rank: block q holds slice q of P of every tensor
+  // (slice_begin, optimizers.h), one tensor after another; a gradient block also carries the
+  // loss sum and right answers. (flat_ also serves reduce_across.)
   void lay_out_slices() {
     const int P = comm_->size();
-    sizes_.clear();
-    offsets_.clear();
-    Eigen::Index at = 0;
-    for (const DenseLayer<S>& layer : master_.layers())
-      for (Eigen::Index n : {layer.W.size(), layer.b.size()}) {
-        sizes_.push_back(n);
-        offsets_.push_back(at);
-        at += n;
-      }
     slice_values_.assign(static_cast<std::size_t>(P), 0);
     for (int q = 0; q < P; ++q)
       for (Eigen::Index n : sizes_)
@@ -509,16 +504,10 @@ class DataParallel {
       for (std::size_t i = 0; i < sizes_.size(); ++i) {
         const Eigen::Index from = slice_begin(sizes_[i], q, P),
                            until = slice_begin(sizes_[i], q + 1, P);
-        if (k0 == k1) {
+        if (k0 == k1)
           std::fill(out, out + (until - from), S(0));
-        } else {
-          const S* g = gradient(k0, i);
-          std::copy(g + from, g + until, out);
-          for (int k = k0 + 1; k < k1; ++k) {
-            g = gradient(k, i);
-            for (Eigen::Index e = from; e < until; ++e) out[e - from] += g[e];
-          }
-        }
+        else
+          fold(i, k0, k1, from, until, out);
         out += until - from;
       }
       *out++ = static_cast<S>(loss);
@@ -581,8 +570,7 @@ class DataParallel {
   // for a rank without shards), with the loss sum and right answers; one allreduce adds the
   // ranks' flat_; the sum goes into the master's dW, db, and every rank updates everything.
   void reduce_across(int k0, int k1) {
-    for (int w = 0; w < static_cast<int>(held_.size()); ++w)
-      if (held_[static_cast<std::size_t>(w)] >= 0) park(w);
+    park_all();
     flat_.setZero();
     for (int k = k0; k < k1; ++k) {
       flat_.head(parameters_) += sums_.col(k);
@@ -602,8 +590,7 @@ class DataParallel {
   // Deterministic across processes: every rank's g_k (and their loss figures) to every rank,
   // into sums_ and loss_, right_: the sum is then the one-process sum, in the same order.
   void gather_across(int K, int k0, int k1) {
-    for (int w = 0; w < static_cast<int>(held_.size()); ++w)
-      if (held_[static_cast<std::size_t>(w)] >= 0) park(w);
+    park_all();
     for (int k = k0; k < k1; ++k) {
       stats_(0, k) = loss_[static_cast<std::size_t>(k)];
       stats_(1, k) = right_[static_cast<std::size_t>(k)];
@@ -640,9 +627,9 @@ class DataParallel {
   bool gather_;
   Vector<S> flat_;
   Matrix<double> stats_;
-  // update_slices: the tensors' sizes and offsets, values per rank's slice (with and without the
-  // loss figures), the rank's reduced block, the parameters' slices
-  std::vector<Eigen::Index> sizes_, offsets_;
+  std::vector<Eigen::Index> sizes_, offsets_;  // tensor i's size and place in a column of sums_
+  // update_slices: values per rank's slice (with and without the loss figures), the rank's
+  // reduced block, the parameters' slices
   std::vector<std::size_t> slice_values_, with_loss_;
   Vector<S> mine_, slices_;
   std::vector<std::size_t> values_, stat_values_;  // allgather's counts per rank
