@@ -269,18 +269,6 @@ int shard_count(long batch_samples, long widest_layer_weights, bool deterministi
 
 namespace {
 
-// Sets the products' threads for a while, and restores the setting after.
-class ProductThreads {
- public:
-  explicit ProductThreads(int n) : saved_(threads()) { set_threads(n); }
-  ~ProductThreads() { set_threads(saved_); }
-  ProductThreads(const ProductThreads&) = delete;
-  ProductThreads& operator=(const ProductThreads&) = delete;
-
- private:
-  int saved_;
-};
-
 // One step over the fixed shard layout (train.h): the workers claim shards and compute their sums
 // g_k, each on its own replica of the network; then they add them up, a slice of the parameters
 // at a time, in the order k = 0..K-1 into the master network's dW, db, and update that slice.

@@ -18,6 +18,18 @@ namespace backprop {
 void set_threads(int n);
 // The current setting.
 int threads();
+// Sets the products' threads for a while (set_threads), and restores the setting after.
+class ProductThreads {
+ public:
+  explicit ProductThreads(int n) : saved_(threads()) { set_threads(n); }
+  ~ProductThreads() { set_threads(saved_); }
+  ProductThreads(const ProductThreads&) = delete;
+  ProductThreads& operator=(const ProductThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
 // Which library computes the large products: "OpenBLAS <version> (<kernel>)" or "Eigen <version>".
 std::string gemm_backend();
 

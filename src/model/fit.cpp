@@ -482,11 +482,8 @@ class TestPass {
       right_[static_cast<std::size_t>(b)] = classify_ ? std::round(accuracy(a, y) * n_b) : 0;
     };
     if (pool_) {
-      // The workers' products single-threaded, as in data-parallel training (train.h)
-      const int product_threads = threads();
-      if (product_threads != 1) set_threads(1);
+      const ProductThreads one(1);  // the workers' products single-threaded, as in training
       pool_->run(block, blocks_);
-      if (product_threads != 1) set_threads(product_threads);
     } else {
       for (int b = 0; b < blocks_; ++b) block(b, 0);
     }
