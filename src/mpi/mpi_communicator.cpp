@@ -28,36 +28,38 @@ void broadcast_values(S* data, std::size_t n, MPI_Datatype type, int root) {
   }
 }
 
-template <typename S>
-void allgather_values(S* data, const std::vector<std::size_t>& counts, MPI_Datatype type) {
-  std::vector<int> count(counts.size()), offset(counts.size());
+// Per-rank counts as MPI's ints, with their offsets; an Error when the whole is more than one
+// call can address.
+struct RankCounts {
+  std::vector<int> count, offset;
+};
+RankCounts rank_counts(const std::vector<std::size_t>& counts, const char* call) {
+  RankCounts c{std::vector<int>(counts.size()), std::vector<int>(counts.size())};
   std::size_t at = 0;
   for (std::size_t r = 0; r < counts.size(); ++r) {
-    if (counts[r] > INT_MAX || at > INT_MAX)
-      throw Error("allgather: " + std::to_string(at + counts[r]) +
+    if (at + counts[r] > INT_MAX)
+      throw Error(std::string(call) + ": " + std::to_string(at + counts[r]) +
                   " values are more than one MPI call can address (" + std::to_string(INT_MAX) +
                   ")");
-    count[r] = static_cast<int>(counts[r]);
-    offset[r] = static_cast<int>(at);
+    c.count[r] = static_cast<int>(counts[r]);
+    c.offset[r] = static_cast<int>(at);
     at += counts[r];
   }
-  MPI_Allgatherv(MPI_IN_PLACE, 0, type, data, count.data(), offset.data(), type, MPI_COMM_WORLD);
+  return c;
+}
+
+template <typename S>
+void allgather_values(S* data, const std::vector<std::size_t>& counts, MPI_Datatype type) {
+  const RankCounts c = rank_counts(counts, "allgather");
+  MPI_Allgatherv(MPI_IN_PLACE, 0, type, data, c.count.data(), c.offset.data(), type,
+                 MPI_COMM_WORLD);
 }
 
 template <typename S>
 void reduce_scatter_values(const S* data, S* mine, const std::vector<std::size_t>& counts,
                            MPI_Datatype type) {
-  std::vector<int> count(counts.size());
-  std::size_t total = 0;
-  for (std::size_t r = 0; r < counts.size(); ++r) {
-    total += counts[r];
-    if (total > INT_MAX)
-      throw Error("reduce_scatter: " + std::to_string(total) +
-                  " values are more than one MPI call can address (" + std::to_string(INT_MAX) +
-                  ")");
-    count[r] = static_cast<int>(counts[r]);
-  }
-  MPI_Reduce_scatter(data, mine, count.data(), type, MPI_SUM, MPI_COMM_WORLD);
+  const RankCounts c = rank_counts(counts, "reduce_scatter");
+  MPI_Reduce_scatter(data, mine, c.count.data(), type, MPI_SUM, MPI_COMM_WORLD);
 }
 
 }  // namespace
